@@ -1,0 +1,226 @@
+"""Every user-facing string, in Danish and English (a test checks the catalogue is complete)."""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+
+LANGUAGES = ("da", "en")
+
+CATALOGUE: dict[str, dict[str, str]] = {
+    "verdict.skip": {"da": "🛑 Spring over", "en": "🛑 Skip it"},
+    "verdict.think_twice": {"da": "🤔 Tænk dig om", "en": "🤔 Think twice"},
+    "verdict.ok_if_needed": {"da": "👌 OK, hvis du har brug for det", "en": "👌 OK if you need it"},
+    "verdict.info": {"da": "ℹ️ Godt at vide", "en": "ℹ️ Good to know"},
+    "alt.use": {"da": "Brug det, du har", "en": "Use what you have"},
+    "alt.borrow": {"da": "Lån eller lej", "en": "Borrow or rent"},
+    "alt.secondhand": {"da": "Køb brugt", "en": "Buy second-hand"},
+    "alt.repair": {"da": "Reparér", "en": "Repair"},
+    "alt.new": {"da": "Køb bedre nyt – til sidst", "en": "Buy better new – last"},
+    "card.why": {"da": "Hvorfor tænke sig om", "en": "Why reconsider"},
+    "card.instead": {"da": "I stedet", "en": "Instead"},
+    "card.ask": {"da": "Spørg dig selv", "en": "Ask yourself"},
+    "card.sources": {"da": "Kilder", "en": "Sources"},
+    "card.reviewed": {"da": "Gennemgået {date}", "en": "Reviewed {date}"},
+    "btn.helpful": {"da": "👍 Brugbart", "en": "👍 Helpful"},
+    "btn.not_helpful": {"da": "👎 Ikke brugbart", "en": "👎 Not helpful"},
+    "btn.related": {"da": "🔗 Relaterede", "en": "🔗 Show related"},
+    "btn.not_meant": {"da": "🙃 Ikke det, jeg mente", "en": "🙃 Not what I meant"},
+    "btn.remind": {"da": "⏳ Mind mig om det om {days} dage", "en": "⏳ Remind me in {days} days"},
+    "btn.search_on": {"da": "♻️ Brugt på {site}", "en": "♻️ Used on {site}"},
+    "btn.back": {"da": "⬅️ Tilbage", "en": "⬅️ Back"},
+    "btn.next": {"da": "Næste ➡️", "en": "Next ➡️"},
+    "btn.prev": {"da": "⬅️ Forrige", "en": "⬅️ Previous"},
+    "btn.forget_yes": {"da": "🗑️ Ja, slet alt om mig", "en": "🗑️ Yes, delete everything"},
+    "btn.cancel": {"da": "Annullér", "en": "Cancel"},
+    "btn.cancel_reminder": {"da": "Annullér påmindelsen", "en": "Cancel the reminder"},
+    "btn.still_want": {"da": "Ja, jeg vil stadig have den", "en": "Yes, I still want it"},
+    "btn.dont_want": {"da": "Nej, det gik over", "en": "No, it passed"},
+    "start": {
+        "da": (
+            "Hej! Jeg er <b>Omtanke</b> 🌱\n\n"
+            "Spørg mig, før du køber noget, der er hypet – fx en Stanley-kop, Temu eller en "
+            "airfryer. Jeg giver dig en kort vurdering, hvorfor du måske skal tænke dig om, og "
+            "bedre muligheder: brug det, du har → lån eller køb brugt → reparér → køb bedre nyt.\n\n"
+            "Skriv bare dit spørgsmål, eller prøv et af disse:"
+        ),
+        "en": (
+            "Hi! I'm <b>Omtanke</b> 🌱 (Danish for “consideration”)\n\n"
+            "Ask me before you buy something hyped – a Stanley cup, Temu or an air fryer, say. "
+            "I'll give you a short verdict, why you might think twice, and better options: use "
+            "what you have → borrow or buy second-hand → repair → buy better new.\n\n"
+            "Just type your question, or try one of these:"
+        ),
+    },
+    "help": {
+        "da": (
+            "<b>Sådan bruger du Omtanke</b>\n"
+            "Skriv et produkt, et mærke eller en butik – gerne som et spørgsmål: "
+            "<i>“skal jeg købe en stanley kop?”</i>\n\n"
+            "/topics – gennemse emner\n/language – vælg sprog\n"
+            "/privacy – hvad jeg gemmer\n/forget – slet dine data\n\n"
+            "Eksempler:"
+        ),
+        "en": (
+            "<b>How to use Omtanke</b>\n"
+            "Type a product, a brand or a shop – as a question if you like: "
+            "<i>“is temu ok?”</i>\n\n"
+            "/topics – browse topics\n/language – choose language\n"
+            "/privacy – what I store\n/forget – delete your data\n\n"
+            "Examples:"
+        ),
+    },
+    "examples": {
+        "da": "Skal jeg købe en Stanley-kop?|Er Temu ok?|Giver en airfryer mening?",
+        "en": "Should I buy a Stanley cup?|Is Temu ok?|Is an air fryer worth it?",
+    },
+    "smalltalk.greeting": {
+        "da": "Hej 👋 Hvad overvejer du at købe? Skriv produktet, så giver jeg dig et bud.",
+        "en": "Hi 👋 What are you thinking of buying? Type the product and I'll give you my take.",
+    },
+    "smalltalk.thanks": {
+        "da": "Så lidt! Spørg endelig igen, næste gang noget frister. 🌱",
+        "en": "You're welcome! Ask again next time something tempts you. 🌱",
+    },
+    "smalltalk.bye": {
+        "da": "Hej hej! Husk: det mest bæredygtige er ofte det, du allerede har. 🌱",
+        "en": "Bye! Remember: the greenest thing is often the one you already own. 🌱",
+    },
+    "fallback": {
+        "da": (
+            "Det kender jeg ikke endnu – men jeg har gemt spørgsmålet, så vores redaktører kan "
+            "skrive om det. Imens er her et par tommelfingerregler:"
+        ),
+        "en": (
+            "I don't know that one yet – but I've kept the question so our curators can write "
+            "about it. Meanwhile, a few rules of thumb:"
+        ),
+    },
+    "empty": {
+        "da": "Jeg læser kun tekst 🙂 Skriv navnet på det, du overvejer at købe.",
+        "en": "I only read text 🙂 Type the name of what you're thinking of buying.",
+    },
+    "not_text": {
+        "da": "Jeg kan kun læse tekst-spørgsmål 🙂 Skriv fx “er airfryer en god idé?”",
+        "en": "I can only read text questions 🙂 Try e.g. “is an air fryer a good idea?”",
+    },
+    "edited": {
+        "da": "Jeg ser kun nye beskeder – send dit spørgsmål igen, så svarer jeg.",
+        "en": "I only see new messages – send your question again and I'll answer.",
+    },
+    "suggestions": {"da": "Mente du…?", "en": "Did you mean…?"},
+    "no_other": {
+        "da": "Jeg har ikke andre bud på det spørgsmål. Prøv at skrive produktets navn.",
+        "en": "I have no other matches for that question. Try typing the product's name.",
+    },
+    "no_related": {"da": "Der er ingen relaterede emner.", "en": "There are no related topics."},
+    "related": {"da": "Relaterede emner:", "en": "Related topics:"},
+    "feedback.thanks": {"da": "Tak for din feedback!", "en": "Thanks for your feedback!"},
+    "reminder.set": {
+        "da": "⏳ Jeg minder dig om <b>{title}</b> om {days} dage. Venter du stadig til den tid, "
+        "så ved du, at du virkelig vil have den.",
+        "en": "⏳ I'll remind you about <b>{title}</b> in {days} days. If you still want it "
+        "then, you'll know it's not just an impulse.",
+    },
+    "reminder.exists": {
+        "da": "Du har allerede en påmindelse om <b>{title}</b>.",
+        "en": "You already have a reminder about <b>{title}</b>.",
+    },
+    "reminder.due": {
+        "da": "⏳ For {days} dage siden overvejede du <b>{title}</b>. Vil du stadig have den?",
+        "en": "⏳ {days} days ago you were considering <b>{title}</b>. Do you still want it?",
+    },
+    "reminder.cancelled": {"da": "Påmindelsen er annulleret.", "en": "The reminder is cancelled."},
+    "reminder.still_want": {
+        "da": "Fair nok – så har du tænkt dig om. Overvej brugt først, og køb noget, der holder. 🌱",
+        "en": "Fair enough – you've given it thought. Consider second-hand first, and buy something that lasts. 🌱",
+    },
+    "reminder.passed": {
+        "da": "Fedt! Du sparede både penge og ressourcer. 🌱",
+        "en": "Nice! You saved both money and resources. 🌱",
+    },
+    "reminder.failed": {
+        "da": "Jeg kunne ikke gemme påmindelsen lige nu. Prøv igen om lidt.",
+        "en": "I couldn't save the reminder right now. Please try again in a moment.",
+    },
+    "language.choose": {"da": "Vælg sprog:", "en": "Choose your language:"},
+    "language.set": {"da": "Jeg svarer nu på dansk. 🇩🇰", "en": "I'll answer in English now. 🇬🇧"},
+    "topics.title": {"da": "Vælg et emne:", "en": "Choose a topic:"},
+    "topics.category": {"da": "{name} – side {page}/{pages}", "en": "{name} – page {page}/{pages}"},
+    "privacy": {
+        "da": (
+            "<b>Privatliv</b>\n"
+            "• Jeg gemmer dine spørgsmål, mine svar og dine 👍/👎 – så redaktørerne kan se, hvad "
+            "folk spørger om, og forbedre svarene.\n"
+            "• Du gemmes under et pseudonym (en nøglet hash), aldrig dit Telegram-id, navn eller "
+            "telefonnummer.\n"
+            "• Beder du om en påmindelse, gemmer jeg chat-id'et, indtil den er sendt eller annulleret.\n"
+            "• Spørgsmål og feedback slettes automatisk efter {days} dage.\n"
+            "• /forget sletter alt om dig med det samme."
+        ),
+        "en": (
+            "<b>Privacy</b>\n"
+            "• I store your questions, my answers and your 👍/👎 – so curators can see what "
+            "people ask and improve the answers.\n"
+            "• You are stored under a pseudonym (a keyed hash), never your Telegram id, name or "
+            "phone number.\n"
+            "• If you ask for a reminder, I keep the chat id until it is sent or cancelled.\n"
+            "• Questions and feedback are deleted automatically after {days} days.\n"
+            "• /forget deletes everything about you right away."
+        ),
+    },
+    "forget.confirm": {
+        "da": "Vil du slette alt, jeg har gemt om dig (spørgsmål, feedback, påmindelser, sprog)?",
+        "en": "Delete everything I have stored about you (questions, feedback, reminders, language)?",
+    },
+    "forget.done": {
+        "da": "Slettet. Jeg har ikke længere noget gemt om dig. 🌱",
+        "en": "Deleted. I no longer have anything stored about you. 🌱",
+    },
+    "forget.cancelled": {"da": "Intet blev slettet.", "en": "Nothing was deleted."},
+    "forget.failed": {
+        "da": "Databasen svarer ikke lige nu – prøv /forget igen om lidt.",
+        "en": "The database isn't answering right now – please try /forget again shortly.",
+    },
+    "flood": {
+        "da": "Hov, det går stærkt! 🙂 Giv mig et øjeblik, før du spørger igen.",
+        "en": "Whoa, that's fast! 🙂 Give me a moment before you ask again.",
+    },
+    "error": {
+        "da": "Beklager, noget gik galt hos mig. Prøv igen om lidt.",
+        "en": "Sorry, something went wrong on my side. Please try again shortly.",
+    },
+    "truncated": {
+        "da": "(Din besked var meget lang – jeg har læst begyndelsen.)",
+        "en": "(Your message was very long – I read the beginning.)",
+    },
+    "admin.only": {
+        "da": "Den kommando er kun for administratorer.",
+        "en": "That command is for admins only.",
+    },
+    "inline.none": {
+        "da": "Intet fundet – skriv et produkt",
+        "en": "Nothing found – type a product",
+    },
+    "cmd.start": {"da": "Kom i gang", "en": "Get started"},
+    "cmd.help": {"da": "Hjælp og eksempler", "en": "Help and examples"},
+    "cmd.topics": {"da": "Gennemse emner", "en": "Browse topics"},
+    "cmd.language": {"da": "Vælg sprog", "en": "Choose language"},
+    "cmd.privacy": {"da": "Hvad jeg gemmer", "en": "What I store"},
+    "cmd.forget": {"da": "Slet mine data", "en": "Delete my data"},
+    "cmd.stats": {"da": "Statistik (admin)", "en": "Statistics (admin)"},
+    "cmd.gaps": {"da": "Ubesvarede spørgsmål (admin)", "en": "Unanswered questions (admin)"},
+    "cmd.reload": {"da": "Genindlæs vidensbasen (admin)", "en": "Reload knowledge base (admin)"},
+}
+
+
+def t(key: str, lang: str, **values: Any) -> str:
+    """The string `key` in `lang` (Danish for anything but English), formatted with values."""
+    entry = CATALOGUE[key]
+    text = entry["en"] if lang == "en" else entry["da"]
+    return text.format(**values) if values else text
+
+
+def placeholders(text: str) -> set[str]:
+    """The {names} a catalogue string expects."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}

@@ -1,0 +1,127 @@
+"""Settings, built once from environment variables and passed down (never read as globals)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+TOKEN_PATTERN = re.compile(r"^\d{5,15}:[A-Za-z0-9_-]{30,}$")
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///omtanke.db"
+
+
+class SettingsError(Exception):
+    """A missing or malformed setting, as one line that names it (never its secret value)."""
+
+
+class Settings(BaseSettings):
+    """Everything Omtanke can be told from the environment; see README's settings table."""
+
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False, frozen=True)
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str | None = None
+    database_url: str = DEFAULT_DATABASE_URL
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    knowledge_dir: Path | None = None
+    omtanke_secret: SecretStr | None = None
+    retention_days: int = Field(default=365, ge=1, le=3650)
+    reminder_days: int = Field(default=30, ge=1, le=365)
+    flood_limit: int = Field(default=20, ge=1, le=1000)
+    flood_window_seconds: int = Field(default=60, ge=1, le=3600)
+    webhook_url: str | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_secret_token: SecretStr | None = None
+    spool_path: Path = Path("omtanke-spool.jsonl")
+    log_level: str = "INFO"
+    match_answer_threshold: float = Field(default=84.0, ge=0, le=100)
+    match_suggest_threshold: float = Field(default=66.0, ge=0, le=100)
+    watch_knowledge: bool = True
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
+            if not all(re.fullmatch(r"-?\d+", p) for p in parts):
+                raise ValueError("must be Telegram user ids separated by commas, e.g. 123,456")
+            return frozenset(int(p) for p in parts)
+        return value
+
+    @field_validator("telegram_bot_token", mode="before")
+    @classmethod
+    def _token_format(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        text = value.get_secret_value() if isinstance(value, SecretStr) else str(value).strip()
+        if not TOKEN_PATTERN.match(text):
+            raise ValueError("does not look like a bot token from BotFather (digits:letters)")
+        return text
+
+    @field_validator("telegram_api_base_url", "webhook_url", mode="before")
+    @classmethod
+    def _http_url(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if not re.match(r"^https?://[^\s/]+", str(value)):
+            raise ValueError("must be an http:// or https:// address")
+        return str(value).strip().rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if not re.match(r"^(sqlite\+aiosqlite|postgresql\+asyncpg)://", value):
+            raise ValueError(
+                "must start with sqlite+aiosqlite:// or postgresql+asyncpg://"
+            )
+        return value
+
+    @field_validator("webhook_secret_token", mode="before")
+    @classmethod
+    def _secret_token(cls, value: Any) -> Any:
+        if value is None or value == "":
+            return None
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(value)):
+            raise ValueError("may only contain A-Z, a-z, 0-9, _ and - (1-256 characters)")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return level
+
+    @property
+    def token(self) -> str | None:
+        """The bot token, or None for the terminal chat."""
+        return self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else None
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True for the embedded database."""
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def webhook_path(self) -> str:
+        """The URL path the webhook listens on (taken from WEBHOOK_URL)."""
+        if not self.webhook_url:
+            return ""
+        match = re.match(r"^https?://[^/]+(/.*)?$", self.webhook_url)
+        return (match.group(1) or "/telegram").lstrip("/") if match else "telegram"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the settings once; a bad value becomes a SettingsError naming the variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "SETTINGS"
+        message = first["msg"].removeprefix("Value error, ")
+        raise SettingsError(f"{name}: {message}") from None

@@ -21,7 +21,11 @@ def main(argv: list[str] | None = None) -> int:
     trial = sub.add_parser("try", help="top 5 entries for a question")
     trial.add_argument("question", nargs="+")
     args = parser.parse_args(argv)
-    root = args.dir if getattr(args, "dir", None) else Path(os.environ.get("KNOWLEDGE_DIR") or DEFAULT_DIR)
+    root = (
+        args.dir
+        if getattr(args, "dir", None)
+        else Path(os.environ.get("KNOWLEDGE_DIR") or DEFAULT_DIR)
+    )
     report = load_knowledge_base(root)
     for problem in report.problems:
         print(problem)

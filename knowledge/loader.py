@@ -132,7 +132,9 @@ def _parse_yaml(text: str) -> tuple[Any, dict[YamlPath, int]]:
         loader.dispose()
 
 
-def _convert(loader: yaml.SafeLoader, node: yaml.Node, path: YamlPath, lines: dict[YamlPath, int]) -> Any:
+def _convert(
+    loader: yaml.SafeLoader, node: yaml.Node, path: YamlPath, lines: dict[YamlPath, int]
+) -> Any:
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
@@ -153,9 +155,7 @@ def _convert(loader: yaml.SafeLoader, node: yaml.Node, path: YamlPath, lines: di
             result[key] = _convert(loader, value_node, child, lines)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [
-            _convert(loader, item, (*path, i), lines) for i, item in enumerate(node.value)
-        ]
+        return [_convert(loader, item, (*path, i), lines) for i, item in enumerate(node.value)]
     return loader.construct_object(node, deep=True)
 
 
@@ -308,7 +308,9 @@ def alias_key(alias: str) -> str:
     return "".join(content or words)
 
 
-def load_knowledge_base(root: Path | str | None = None, *, today: dt.date | None = None) -> LoadReport:
+def load_knowledge_base(
+    root: Path | str | None = None, *, today: dt.date | None = None
+) -> LoadReport:
     """Load, validate and index every entry below `root`; collect all problems."""
     root = Path(root) if root is not None else DEFAULT_DIR
     today = today or dt.date.today()
@@ -337,7 +339,9 @@ def load_knowledge_base(root: Path | str | None = None, *, today: dt.date | None
                 problems.add(path, 1, "entries belong in a category folder: <category>/<id>.yaml")
             continue
         if len(rel.parts) > 2:
-            problems.add(path, 1, "entries belong directly in a category folder: <category>/<id>.yaml")
+            problems.add(
+                path, 1, "entries belong directly in a category folder: <category>/<id>.yaml"
+            )
             continue
         category, entry_id = rel.parts[0], path.stem
         parsed = _read_yaml(path, problems)
@@ -358,7 +362,9 @@ def load_knowledge_base(root: Path | str | None = None, *, today: dt.date | None
         entry = _validate(Entry, data, lines, path, problems)
         if not _valid_id(entry_id):
             problems.add(
-                path, 1, f"file name '{path.name}' is not a valid id: use lowercase letters, digits and dashes"
+                path,
+                1,
+                f"file name '{path.name}' is not a valid id: use lowercase letters, digits and dashes",
             )
             continue
         if entry_id in records:
@@ -366,7 +372,10 @@ def load_knowledge_base(root: Path | str | None = None, *, today: dt.date | None
             continue
         if category not in categories and categories:
             problems.add(
-                path, 1, f"category folder '{category}' has no display name in {CATEGORIES_FILE}", "warning"
+                path,
+                1,
+                f"category folder '{category}' has no display name in {CATEGORIES_FILE}",
+                "warning",
             )
         if entry is None:
             continue
@@ -462,7 +471,10 @@ def _entry_warnings(
     for i, source in enumerate(entry.sources):
         if source.year is None:
             problems.add(
-                path, lines.get(("sources", i), 1), f"source '{source.title}' has no year", "warning"
+                path,
+                lines.get(("sources", i), 1),
+                f"source '{source.title}' has no year",
+                "warning",
             )
     for lang in ("da", "en"):
         for i, alias in enumerate(getattr(entry.aliases, lang)):
@@ -477,7 +489,9 @@ def _entry_warnings(
 
 
 def _cross_checks(
-    records: dict[str, EntryRecord], lines_by_id: dict[str, dict[YamlPath, int]], problems: _Problems
+    records: dict[str, EntryRecord],
+    lines_by_id: dict[str, dict[YamlPath, int]],
+    problems: _Problems,
 ) -> None:
     owner: dict[str, tuple[str, str, int]] = {}
     for entry_id, record in records.items():

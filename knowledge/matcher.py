@@ -106,14 +106,10 @@ class Matcher:
                 and best.score < 100
             )
             if not ambiguous:
-                return MatchResult(
-                    query, "answer", best.id, best.score, others, language=language
-                )
+                return MatchResult(query, "answer", best.id, best.score, others, language=language)
         if best is not None and best.score >= t.suggest:
             top = [c for c in ranked if c.score >= t.suggest][: t.max_candidates]
-            return MatchResult(
-                query, "suggestions", None, best.score, top, language=language
-            )
+            return MatchResult(query, "suggestions", None, best.score, top, language=language)
         intent = smalltalk_intent(query)
         if intent is not None:
             return MatchResult(query, "smalltalk", language=language, smalltalk=intent)

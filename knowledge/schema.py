@@ -6,7 +6,14 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 LANGS: tuple[str, ...] = ("da", "en")
 Lang = Literal["da", "en"]
@@ -113,7 +120,9 @@ class Entry(Strict):
 
     title: LocalizedText
     verdict: Verdict
-    summary: LocalizedText = Field(description="One line under the verdict: the gist of the advice.")
+    summary: LocalizedText = Field(
+        description="One line under the verdict: the gist of the advice."
+    )
     critique: LocalizedText = Field(description="Why reconsider: 2-4 short sentences with facts.")
     alternatives: list[Alternative] = Field(min_length=2)
     ask_yourself: LocalizedText

@@ -7,13 +7,17 @@ import unicodedata
 
 # Characters people never mean: zero-width spaces/joiners, direction marks, BOM, soft hyphen.
 _INVISIBLE = dict.fromkeys(
-    [0x00AD, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0xFEFF, 0x180E]
-    + list(range(0x202A, 0x202F))
-    + list(range(0x2066, 0x206A)),
+    [
+        *(0x00AD, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0xFEFF, 0x180E),
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+    ],
     None,
 )
 # Danish letters that do not decompose in NFKD; folded to their usual ASCII spellings.
-_DANISH = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "ß": "ss", "œ": "oe", "ð": "d", "þ": "th"})
+_DANISH = str.maketrans(
+    {"æ": "ae", "ø": "oe", "å": "aa", "ß": "ss", "œ": "oe", "ð": "d", "þ": "th"}
+)
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 # After folding, "ae"/"oe"/"aa" are collapsed so "løbesko", "loebesko" and "lobesko" meet.
 _DIGRAPHS = re.compile(r"aa|ae|oe")
@@ -106,20 +110,71 @@ def detect_language(text: str) -> str | None:
 # Small talk: whole-message phrases (folded) and the intent they express.
 _SMALLTALK_RAW: dict[str, tuple[str, ...]] = {
     "greeting": (
-        "hej", "hejsa", "hey", "hi", "hello", "hallo", "halloj", "goddag", "god morgen",
-        "godmorgen", "god aften", "davs", "dav", "yo", "hiya", "good morning", "good evening",
-        "hej med dig", "hej omtanke", "hi omtanke", "hello omtanke", "hey there", "morn",
+        "hej",
+        "hejsa",
+        "hey",
+        "hi",
+        "hello",
+        "hallo",
+        "halloj",
+        "goddag",
+        "god morgen",
+        "godmorgen",
+        "god aften",
+        "davs",
+        "dav",
+        "yo",
+        "hiya",
+        "good morning",
+        "good evening",
+        "hej med dig",
+        "hej omtanke",
+        "hi omtanke",
+        "hello omtanke",
+        "hey there",
+        "morn",
     ),
     "thanks": (
-        "tak", "tusind tak", "mange tak", "tak for hjaelpen", "tak skal du have", "thanks",
-        "thank you", "thx", "ty", "tak for det", "thanks a lot", "thank you so much", "cool tak",
-        "super tak", "fedt tak", "great thanks", "perfekt tak", "nice", "fedt", "super",
+        "tak",
+        "tusind tak",
+        "mange tak",
+        "tak for hjaelpen",
+        "tak skal du have",
+        "thanks",
+        "thank you",
+        "thx",
+        "ty",
+        "tak for det",
+        "thanks a lot",
+        "thank you so much",
+        "cool tak",
+        "super tak",
+        "fedt tak",
+        "great thanks",
+        "perfekt tak",
+        "nice",
+        "fedt",
+        "super",
     ),
     "help": (
-        "help", "hjaelp", "hvad kan du", "hvad kan du hjaelpe med", "what can you do",
-        "how does this work", "hvordan virker du", "hvordan virker det", "hvem er du",
-        "who are you", "what are you", "hvad er du", "hvad er omtanke", "what is omtanke",
-        "hvad skal jeg skrive", "what should i ask", "hvad kan jeg spoerge om", "info",
+        "help",
+        "hjaelp",
+        "hvad kan du",
+        "hvad kan du hjaelpe med",
+        "what can you do",
+        "how does this work",
+        "hvordan virker du",
+        "hvordan virker det",
+        "hvem er du",
+        "who are you",
+        "what are you",
+        "hvad er du",
+        "hvad er omtanke",
+        "what is omtanke",
+        "hvad skal jeg skrive",
+        "what should i ask",
+        "hvad kan jeg spoerge om",
+        "info",
     ),
     "bye": ("farvel", "bye", "goodbye", "vi ses", "hej hej", "see you", "godnat", "good night"),
 }

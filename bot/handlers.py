@@ -23,7 +23,6 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot import keyboards
-from bot.core import Answer
 from bot.i18n import t
 from bot.render import card_html, secondhand_links, split_message, tips_html
 from bot.services import DB_TIMEOUT, Services

@@ -38,8 +38,8 @@ class Settings(BaseSettings):
     webhook_secret_token: SecretStr | None = None
     spool_path: Path = Path("omtanke-spool.jsonl")
     log_level: str = "INFO"
-    match_answer_threshold: float = Field(default=84.0, ge=0, le=100)
-    match_suggest_threshold: float = Field(default=66.0, ge=0, le=100)
+    match_answer_threshold: float = Field(default=85.0, ge=0, le=100)
+    match_suggest_threshold: float = Field(default=72.0, ge=0, le=100)
     watch_knowledge: bool = True
 
     @field_validator("admin_ids", mode="before")

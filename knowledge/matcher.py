@@ -25,9 +25,9 @@ Kind = Literal["answer", "suggestions", "fallback", "smalltalk", "empty"]
 class Thresholds:
     """Named scores (0-100) that decide the kind of result; tuned on tests/data/questions."""
 
-    answer: float = 84.0
+    answer: float = 85.0
     """A best score at or above this is a confident answer."""
-    suggest: float = 66.0
+    suggest: float = 72.0
     """Scores between `suggest` and `answer` are offered as "did you mean"."""
     ambiguity_margin: float = 3.0
     """An answer-level score this close to a different entry's score (on the same words) is ambiguous."""
@@ -103,6 +103,7 @@ class Matcher:
                 rival is not None
                 and best.score - rival.score < t.ambiguity_margin
                 and _overlaps(best, rival)
+                and not _covers_more(best, rival)
                 and best.score < 100
             )
             if not ambiguous:
@@ -145,9 +146,13 @@ class Matcher:
             alias = self._aliases[c]
             window, start, end = windows[r]
             similarity = float(scores[r, c]) * 100
-            # Short aliases must match almost exactly: one typo in "hm" is another word.
-            if len(alias.key) <= 3 and similarity < 100:
-                continue
+            if similarity < 100:
+                # A typo in a short word is usually another word ("table" is not "tablet"):
+                # short aliases must match exactly, medium ones pay for each edit.
+                if len(alias.key) <= 4:
+                    continue
+                if len(alias.key) <= 7:
+                    similarity *= 0.92
             # Explaining more of the question is a (small) plus: it breaks ties between
             # "stanley" and "stanley cup" without letting long questions sink good hits.
             coverage = min(1.0, len(window) / content_chars)
@@ -160,3 +165,9 @@ class Matcher:
 
 def _overlaps(a: Candidate, b: Candidate) -> bool:
     return a.start < b.end and b.start < a.end
+
+
+def _covers_more(a: Candidate, b: Candidate) -> bool:
+    """True when `a` matched a strictly longer stretch of the question, or a longer alias."""
+    wider = a.start <= b.start and b.end <= a.end and (a.end - a.start) > (b.end - b.start)
+    return wider or len(a.alias) > len(b.alias) + 2

@@ -183,6 +183,18 @@ SMALLTALK: dict[str, str] = {
 }
 
 
+# Words that may stand around a small-talk phrase without making it a question.
+_SMALLTALK_EXTRA = frozenset(
+    fold(
+        """there again igen omtanke bot dig du you so much lot very for det svaret svarene
+        hjaelpen hjaelp alle all folks mate buddy rigtig virkelig meget super mange tusind
+        og and"""
+    ).split()
+)
+_SMALLTALK_VOCAB = frozenset(w for phrase in SMALLTALK for w in phrase.split()) | _SMALLTALK_EXTRA
+_PHRASES_LONGEST_FIRST = sorted(SMALLTALK, key=lambda p: (-len(p.split()), p))
+
+
 def smalltalk_intent(text: str) -> str | None:
     """The small-talk intent if the whole message is a greeting, thanks, help or goodbye."""
     folded = fold(text[:200])
@@ -191,10 +203,11 @@ def smalltalk_intent(text: str) -> str | None:
     if folded in SMALLTALK:
         return SMALLTALK[folded]
     words = folded.split()
-    # "hej hej!", "tak tak", "hej :)" and "tusind tak omtanke" still count as small talk.
-    for size in (3, 2, 1):
-        head = " ".join(words[:size])
-        rest = [w for w in words[size:] if w not in {"omtanke", "bot", "igen", "again", "you"}]
-        if head in SMALLTALK and (not rest or rest == words[: len(rest)]):
-            return SMALLTALK[head]
+    # "tusind tak for hjælpen", "hello there", "hej omtanke": only small-talk words around a phrase.
+    if len(words) > 8 or not all(w in _SMALLTALK_VOCAB for w in words):
+        return None
+    padded = f" {folded} "
+    for phrase in _PHRASES_LONGEST_FIRST:
+        if f" {phrase} " in padded:
+            return SMALLTALK[phrase]
     return None

@@ -49,7 +49,7 @@ REMINDER_POLL_SECONDS = 60.0
 class RedactToken(logging.Filter):
     """Removes bot tokens from every log line (httpx logs request URLs that contain it)."""
 
-    pattern = re.compile(r"\d{5,15}:[A-Za-z0-9_-]{30,}")
+    pattern = re.compile(r"\d{3,15}:[A-Za-z0-9_-]{30,}")
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()

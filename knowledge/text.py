@@ -19,7 +19,8 @@ _DANISH = str.maketrans(
     {"æ": "ae", "ø": "oe", "å": "aa", "ß": "ss", "œ": "oe", "ð": "d", "þ": "th"}
 )
 _NON_WORD = re.compile(r"[^a-z0-9]+")
-# After folding, "ae"/"oe"/"aa" are collapsed so "løbesko", "loebesko" and "lobesko" meet.
+# æ/ø/å fold to one letter and typed "ae"/"oe"/"aa" collapse to it, so "løbesko",
+# "loebesko" and "lobesko" meet, and so do "samsøe" and "samsoe".
 _DIGRAPHS = re.compile(r"aa|ae|oe")
 _DIGRAPH_MAP = {"aa": "a", "ae": "a", "oe": "o"}
 
@@ -30,12 +31,12 @@ MAX_QUERY_CHARS = 500
 _FILLER_WORDS_RAW = """
 skal jeg kan man bor burde vil ville gerne have faa fik kobe kober kobt kob kobte anskaffe
 er det den de et en dem noget nogen nogle hvad hvordan hvorfor hvilken hvilke om med til for af
-pa i og eller men sa som der her min mit mine din dit dine vores jeres sin sit sine mig dig os
+pa i og eller men sa som der her koster min mit mine din dit dine vores jeres sin sit sine mig dig os
 synes tanker taenker mener vaerd ok okay godt god daarlig darlig egentlig faktisk virkelig bare
 lige nu lidt mere mest meget ogsa ikke nej ja hej hey hmm please pls plz tak
 ny nye nyt
-should shall i me my mine we our you your is are was it its this that these those the a an
-of to for in on at with or and but so do does did can could would will want wanna get getting
+should shall i me my mine we our you your is are was its this that these those the a an
+of to for in at with or and but so do does did can could would will want wanna get getting cost costs
 got buy buying bought purchase purchasing worth really actually just some any what whats how
 about think thoughts opinion good bad ok okay new
 """

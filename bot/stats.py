@@ -64,9 +64,10 @@ async def build_report(sessionmaker: Any, days: int, *, now: dt.datetime | None 
     since = (now - dt.timedelta(days=days)).replace(hour=0, minute=0, second=0, microsecond=0) + dt.timedelta(days=1)
     async with sessionmaker() as session:
         summary = await repo.stats_summary(session, since=since)
-        daily = await repo.daily_counts(session, since=since, until=now)
+        end_of_today = now.replace(hour=0, minute=0, second=0, microsecond=0) + dt.timedelta(days=1)
+        daily = await repo.daily_counts(session, since=since, until=end_of_today)
         top = await repo.top_entries(session, since=since, limit=5)
-        unanswered = await repo.top_unanswered(session, since=since, limit=5)
+        texts = await repo.unanswered_texts(session, since=since)
         quality = await repo.entry_quality(session, since=since)
     return StatsReport(
         days=days,
@@ -74,7 +75,8 @@ async def build_report(sessionmaker: Any, days: int, *, now: dt.datetime | None 
         summary=summary,
         daily=[(d.day, d.answered, d.suggestions, d.unanswered) for d in daily],
         top_entries=list(top),
-        top_unanswered=list(unanswered),
+        # Grouped like /gaps (accents, case, punctuation and near-duplicates folded together).
+        top_unanswered=[(g.text, g.count) for g in cluster_gaps(texts)[:5]],
         entry_quality=[(q.entry_id, q.answers, q.helpful, q.not_helpful) for q in quality],
     )
 

@@ -91,7 +91,7 @@ def test_settings_parse_and_fail_with_one_line(monkeypatch: pytest.MonkeyPatch) 
     assert str(exc.value).startswith("TELEGRAM_BOT_TOKEN:") and "secret-but-short" not in str(exc.value)
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN")
     monkeypatch.setenv("RETENTION_DAYS", "0")
-    with pytest.raises(SettingsError, match="^RETENTION_DAYS:"):
+    with pytest.raises(SettingsError, match=r"^RETENTION_DAYS:"):
         load_settings()
     monkeypatch.setenv("RETENTION_DAYS", "30")
     monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.org/hook/abc")

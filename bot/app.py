@@ -43,7 +43,6 @@ log = logging.getLogger(__name__)
 
 USER_COMMANDS = ("start", "help", "topics", "language", "privacy", "forget")
 ADMIN_COMMANDS = ("stats", "gaps", "reload")
-REMINDER_POLL_SECONDS = 60.0
 
 
 class RedactToken(logging.Filter):
@@ -73,7 +72,7 @@ def configure_logging(level: str) -> None:
 
 
 def build_application(
-    settings: Settings, *, reminder_poll_seconds: float = REMINDER_POLL_SECONDS
+    settings: Settings, *, reminder_poll_seconds: float | None = None
 ) -> Application:  # type: ignore[type-arg]
     """The PTB application with every handler; services start in post_init."""
     token = settings.token
@@ -92,7 +91,7 @@ def build_application(
         builder = builder.base_url(base).base_file_url(base.replace("/bot", "/file/bot", 1))
     app = builder.build()
     app.bot_data["settings"] = settings
-    app.bot_data["reminder_poll_seconds"] = reminder_poll_seconds
+    app.bot_data["reminder_poll_seconds"] = reminder_poll_seconds or settings.reminder_poll_seconds
     add_handlers(app)
     return app
 

@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     omtanke_secret: SecretStr | None = None
     retention_days: int = Field(default=365, ge=1, le=3650)
     reminder_days: int = Field(default=30, ge=1, le=365)
+    reminder_poll_seconds: float = Field(default=60.0, ge=0.1, le=3600)
     flood_limit: int = Field(default=20, ge=1, le=1000)
     flood_window_seconds: int = Field(default=60, ge=1, le=3600)
     webhook_url: str | None = None

@@ -108,7 +108,10 @@ class Services:
                 lang = await repo.get_user_language(session, user_key=user_key)
         except Exception:  # the answer must not wait for, or fail with, the database
             log.warning("language lookup failed; answering without a stored preference")
-            return cached[0] if cached else None
+            # Remember the failure for a minute too, so an outage costs one short wait, not one per message.
+            fallback = cached[0] if cached else None
+            self.languages[user_key] = (fallback, time.monotonic())
+            return fallback
         self.languages[user_key] = (lang, time.monotonic())
         return lang
 

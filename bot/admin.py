@@ -114,17 +114,9 @@ def reload_summary(report: object, lang: str) -> str:
 
     assert isinstance(report, LoadReport)
     if report.kb is not None:
-        warn = f" ({len(report.warnings)} warnings)" if report.warnings else ""
-        return (
-            f"✅ Vidensbasen er genindlæst: {len(report.kb.entries)} emner{warn}."
-            if lang != "en"
-            else f"✅ Knowledge base reloaded: {len(report.kb.entries)} entries{warn}."
-        )
-    head = (
-        "❌ Fejl i vidensbasen – den gamle version svarer fortsat:"
-        if lang != "en"
-        else "❌ Errors in the knowledge base – the old version keeps answering:"
-    )
+        warn = t("admin.reload_warnings", lang, n=len(report.warnings)) if report.warnings else ""
+        return t("admin.reload_ok", lang, count=len(report.kb.entries), warnings=warn)
+    head = t("admin.reload_failed", lang)
     lines = [escape(str(p)) for p in report.errors[:15]]
     more = len(report.errors) - len(lines)
     if more > 0:

@@ -198,6 +198,42 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "da": "Den kommando er kun for administratorer.",
         "en": "That command is for admins only.",
     },
+    "admin.reload_ok": {
+        "da": "✅ Vidensbasen er genindlæst: {count} emner{warnings}.",
+        "en": "✅ Knowledge base reloaded: {count} entries{warnings}.",
+    },
+    "admin.reload_warnings": {"da": " ({n} advarsler)", "en": " ({n} warnings)"},
+    "admin.reload_failed": {
+        "da": "❌ Fejl i vidensbasen – den gamle version svarer fortsat:",
+        "en": "❌ Errors in the knowledge base – the old version keeps answering:",
+    },
+    "admin.gaps_none": {
+        "da": "Ingen ubesvarede spørgsmål i perioden. 🎉",
+        "en": "No unanswered questions in the period. 🎉",
+    },
+    "admin.gaps_title": {
+        "da": "Ubesvarede spørgsmål – {days} dage",
+        "en": "Unanswered questions – {days} days",
+    },
+    "stats.title": {"da": "Statistik – {days} dage", "en": "Statistics – {days} days"},
+    "stats.totals": {
+        "da": "Spørgsmål: {questions} · brugere: {users}",
+        "en": "Questions: {questions} · users: {users}",
+    },
+    "stats.kinds": {
+        "da": "Besvaret: {answered} · forslag: {suggestions} · ubesvaret: {unanswered}",
+        "en": "Answered: {answered} · suggestions: {suggestions} · unanswered: {unanswered}",
+    },
+    "stats.rates": {
+        "da": "Svarrate: {rate} · 👍 {helpful} ({clicks} klik)",
+        "en": "Answer rate: {rate} · 👍 {helpful} ({clicks} clicks)",
+    },
+    "stats.top_entries": {"da": "Mest spurgt", "en": "Top entries"},
+    "stats.top_unanswered": {"da": "Ubesvaret", "en": "Top unanswered"},
+    "stats.chart": {
+        "da": "Besvaret|Forslag|Ubesvaret|Spørgsmål pr. dag",
+        "en": "Answered|Suggestions|Unanswered|Questions per day",
+    },
     "inline.none": {
         "da": "Intet fundet – skriv et produkt",
         "en": "Nothing found – type a product",

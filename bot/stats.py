@@ -10,6 +10,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from bot.i18n import t
 from knowledge.text import fold
 
 
@@ -95,10 +96,7 @@ def render_chart(report: StatsReport, lang: str) -> bytes:
     answered = [a for _, a, _, _ in report.daily]
     suggestions = [s for _, _, s, _ in report.daily]
     unanswered = [u for _, _, _, u in report.daily]
-    labels = {
-        "da": ("Besvaret", "Forslag", "Ubesvaret", "Spørgsmål pr. dag"),
-        "en": ("Answered", "Suggestions", "Unanswered", "Questions per day"),
-    }["en" if lang == "en" else "da"]
+    labels = t("stats.chart", lang).split("|")
     if days:
         ax.bar(days, answered, color="#2e7d32", label=labels[0])
         ax.bar(days, suggestions, bottom=answered, color="#f9a825", label=labels[1])
@@ -117,21 +115,22 @@ def render_chart(report: StatsReport, lang: str) -> bytes:
 def caption_html(report: StatsReport, lang: str, titles: dict[str, str]) -> str:
     """The /stats caption (≤ 1024 characters, Telegram's caption limit)."""
     s = report.summary
-    da = lang != "en"
     lines = [
-        f"<b>{'Statistik' if da else 'Statistics'} – {report.days} {'dage' if da else 'days'}</b>",
-        f"{'Spørgsmål' if da else 'Questions'}: {s['questions']} · "
-        f"{'brugere' if da else 'users'}: {s['users']}",
-        f"{'Besvaret' if da else 'Answered'}: {s['answered']} · {'forslag' if da else 'suggestions'}: "
-        f"{s['suggestions']} · {'ubesvaret' if da else 'unanswered'}: {s['unanswered']}",
-        f"{'Svarrate' if da else 'Answer rate'}: {report.answer_rate:.0%} · 👍 {report.helpful_share:.0%} "
-        f"({s['helpful']}/{s['helpful'] + s['not_helpful']})",
+        f"<b>{escape(t('stats.title', lang, days=report.days))}</b>",
+        escape(t("stats.totals", lang, questions=s["questions"], users=s["users"])),
+        escape(t("stats.kinds", lang, answered=s["answered"], suggestions=s["suggestions"], unanswered=s["unanswered"])),
+        escape(
+            t(
+                "stats.rates", lang, rate=f"{report.answer_rate:.0%}", helpful=f"{report.helpful_share:.0%}",
+                clicks=s["helpful"] + s["not_helpful"],
+            )
+        ),
     ]
     if report.top_entries:
-        lines.append(f"\n<b>{'Mest spurgt' if da else 'Top entries'}</b>")
+        lines.append(f"\n<b>{escape(t('stats.top_entries', lang))}</b>")
         lines += [f"{n}× {escape(titles.get(e, e))}" for e, n in report.top_entries]
     if report.top_unanswered:
-        lines.append(f"\n<b>{'Ubesvaret' if da else 'Top unanswered'}</b>")
+        lines.append(f"\n<b>{escape(t('stats.top_unanswered', lang))}</b>")
         lines += [f"{n}× {escape(q[:60])}" for q, n in report.top_unanswered]
     text = "\n".join(lines)
     return text if len(text) <= 1024 else text[:1020] + "…"
@@ -171,10 +170,8 @@ def cluster_gaps(texts: list[str], threshold: float = 80.0) -> list[Gap]:
 def gaps_html(gaps: list[Gap], lang: str, days: int, limit: int = 20) -> str:
     """The /gaps message."""
     if not gaps:
-        return "Ingen ubesvarede spørgsmål i perioden. 🎉" if lang != "en" else "No unanswered questions in the period. 🎉"
-    head = (
-        f"<b>Ubesvarede spørgsmål – {days} dage</b>" if lang != "en" else f"<b>Unanswered questions – {days} days</b>"
-    )
+        return escape(t("admin.gaps_none", lang))
+    head = f"<b>{escape(t('admin.gaps_title', lang, days=days))}</b>"
     lines = [head]
     for gap in gaps[:limit]:
         extra = f" <i>({escape(' · '.join(e[:40] for e in gap.examples))})</i>" if gap.examples else ""

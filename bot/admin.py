@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+from collections.abc import Awaitable, Callable, Coroutine
 from html import escape
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
@@ -37,13 +40,27 @@ def _days(args: list[str] | None, default: int = 30) -> int:
     return default
 
 
-async def cmd_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+AdminCommand = Callable[[Update, ContextTypes.DEFAULT_TYPE, Services, str], Awaitable[None]]
+
+
+def admin_only(func: AdminCommand) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
+    """Wrap an admin command: non-admins get a polite refusal and nothing else runs."""
+
+    @functools.wraps(func)
+    async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        services = services_of(context)
+        _, lang = await _who(update, services)
+        if not is_admin(update, services):
+            await _refuse(update, lang)
+            return
+        await func(update, context, services, lang)
+
+    return wrapper
+
+
+@admin_only
+async def cmd_stats(update: Update, context: ContextTypes.DEFAULT_TYPE, services: Services, lang: str) -> None:
     """A chart of questions per day and a caption with the key figures."""
-    services = services_of(context)
-    _, lang = await _who(update, services)
-    if not is_admin(update, services):
-        await _refuse(update, lang)
-        return
     if update.effective_message is not None:
         await send_stats(update.effective_message, services, _days(context.args), lang)
 
@@ -66,13 +83,9 @@ async def send_stats(message: Message, services: Services, days: int, lang: str)
     await message.reply_photo(png, caption=caption_html(report, lang, titles), reply_markup=periods)
 
 
-async def cmd_gaps(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@admin_only
+async def cmd_gaps(update: Update, context: ContextTypes.DEFAULT_TYPE, services: Services, lang: str) -> None:
     """Unanswered questions grouped by similarity, most asked first."""
-    services = services_of(context)
-    _, lang = await _who(update, services)
-    if not is_admin(update, services):
-        await _refuse(update, lang)
-        return
     if update.effective_message is not None:
         await send_gaps(update.effective_message, services, _days(context.args), lang)
 
@@ -96,13 +109,9 @@ async def send_gaps(message: Message, services: Services, days: int, lang: str) 
     await message.reply_html(gaps_html(gaps, lang, days))
 
 
-async def cmd_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@admin_only
+async def cmd_reload(update: Update, context: ContextTypes.DEFAULT_TYPE, services: Services, lang: str) -> None:
     """Reload the knowledge base now and report entry count or errors."""
-    services = services_of(context)
-    _, lang = await _who(update, services)
-    if not is_admin(update, services):
-        await _refuse(update, lang)
-        return
     report = await services.holder.reload()
     if update.effective_message is not None:
         await update.effective_message.reply_html(reload_summary(report, lang))
@@ -124,15 +133,11 @@ def reload_summary(report: object, lang: str) -> str:
     return head + "\n<code>" + "\n".join(lines) + "</code>"
 
 
-async def on_admin_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@admin_only
+async def on_admin_callback(update: Update, context: ContextTypes.DEFAULT_TYPE, services: Services, lang: str) -> None:
     """Admin buttons (period switches); a forged callback from a non-admin is refused."""
     query = update.callback_query
     if query is None:
-        return
-    services = services_of(context)
-    _, lang = await _who(update, services)
-    if not is_admin(update, services):
-        await _refuse(update, lang)
         return
     await query.answer()
     parts = (query.data or "").split(":")

@@ -434,15 +434,22 @@ async def _cb_forget(update: Update, context: ContextTypes.DEFAULT_TYPE, service
         await query.answer()
         await _edit(query.message, t("forget.cancelled", lang))
         return
+    from db.writer import ForgetUser
+
+    # In the log's order: whatever is still queued or spooled for this user is deleted too,
+    # even if the database is down right now and the deletion completes later.
+    services.writer.submit(ForgetUser(user_key=key))
     try:
-        # Flush first so questions still queued in memory are deleted too.
-        await services.writer.flush(timeout=DB_TIMEOUT)
-        async with asyncio.timeout(DB_TIMEOUT), services.sessionmaker() as session:
-            await repo.forget_user(session, user_key=key)
-            await session.commit()
+        async with asyncio.timeout(DB_TIMEOUT):
+            await services.writer.flush(timeout=DB_TIMEOUT)
+            async with services.sessionmaker() as session:
+                await repo.forget_user(session, user_key=key)
+                await session.commit()
     except Exception:
-        log.exception("forget failed")
-        await query.answer(t("forget.failed", lang), show_alert=True)
+        log.warning("forget: database unavailable; the deletion is queued")
+        services.languages.pop(key, None)
+        await query.answer()
+        await _edit(query.message, t("forget.queued", lang))
         return
     services.languages.pop(key, None)
     await query.answer()

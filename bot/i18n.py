@@ -178,9 +178,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Deleted. I no longer have anything stored about you. 🌱",
     },
     "forget.cancelled": {"da": "Intet blev slettet.", "en": "Nothing was deleted."},
-    "forget.failed": {
-        "da": "Databasen svarer ikke lige nu – prøv /forget igen om lidt.",
-        "en": "The database isn't answering right now – please try /forget again shortly.",
+    "forget.queued": {
+        "da": "Databasen svarer ikke lige nu, men sletningen står i kø og bliver gennemført, "
+        "så snart den er tilbage. 🌱",
+        "en": "The database isn't answering right now, but the deletion is queued and will "
+        "be carried out as soon as it is back. 🌱",
     },
     "flood": {
         "da": "Hov, det går stærkt! 🙂 Giv mig et øjeblik, før du spørger igen.",

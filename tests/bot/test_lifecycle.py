@@ -176,3 +176,30 @@ async def test_answers_keep_flowing_while_the_database_is_down(tmp_path: Path, f
         assert await bot.services.writer.flush(timeout=20)
         rows = await bot.rows("select entry_id from questions order by created_at")
     assert [r[0] for r in rows] == ["stanley-cup", "temu", "shein", "owala-water-bottles"]
+
+
+async def test_forget_while_the_database_is_down_completes_later(tmp_path: Path, fake_api: FakeTelegramServer) -> None:
+    settings = make_settings(tmp_path, fake_api)
+    await upgrade_database(settings)
+    app = build_application(settings, reminder_poll_seconds=0.2)
+    db_file = tmp_path / "bot.db"
+    async with running(app):
+        bot = Harness(fake_api, app, settings)
+        await bot.ask("stanley", user=DANE)
+        await bot.flush()
+        await bot.services.engine.dispose()
+        moved = tmp_path / "away.db"
+        db_file.rename(moved)
+        db_file.mkdir()
+        await bot.ask("temu", user=DANE)  # still queued when the user asks to be forgotten
+        await fake_api.send_text("/forget", user=DANE)
+        confirm = await fake_api.wait_for("sendMessage")
+        await fake_api.click(confirm, "fg:yes", user=DANE)
+        queued = await fake_api.wait_for("editMessageText", timeout=15)
+        assert "står i kø" in (queued.plain_text or "")
+        db_file.rmdir()
+        moved.rename(db_file)
+        await bot.services.engine.dispose()
+        assert await bot.services.writer.flush(timeout=20)
+        for table in ("questions", "users"):
+            assert (await bot.rows(f"select count(*) from {table}"))[0][0] == 0

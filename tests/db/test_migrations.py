@@ -1,0 +1,100 @@
+"""Migrations: empty -> head on both backends, and the models match the migrations."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from sqlalchemy import inspect, text
+from sqlalchemy.pool import NullPool
+
+from db import migrate
+from db.models import Base
+from tests.db.conftest import Database
+
+REPO = Path(__file__).resolve().parents[2]
+TABLES = {"users", "questions", "feedback", "reminders"}
+
+
+async def _tables(db: Database) -> set[str]:
+    engine = db.engine(poolclass=NullPool)
+    async with engine.connect() as conn:
+        return set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
+
+
+async def test_upgrade_from_empty_to_head_matches_models(empty_db: Database) -> None:
+    engine = empty_db.engine(poolclass=NullPool)
+    assert await migrate.current(engine) is None
+    assert await _tables(empty_db) == set()
+
+    await migrate.upgrade(engine)  # we are inside a running event loop here
+
+    assert await migrate.current(engine) == migrate.head() == "0001"
+    assert await _tables(empty_db) == TABLES | {"alembic_version"}
+    assert set(Base.metadata.tables) == TABLES
+    assert await migrate.diff(engine) == []
+    # Idempotent: a second upgrade (every `omtanke run` does one) changes nothing.
+    await migrate.upgrade(engine)
+    assert await migrate.current(engine) == "0001"
+
+
+async def test_diff_is_not_vacuous(db: Database) -> None:
+    """compare_metadata really looks: drop an index and it is reported."""
+    engine = db.engine(poolclass=NullPool)
+    async with engine.begin() as conn:
+        await conn.execute(text("DROP INDEX ix_questions_entry_id"))
+    diffs = await migrate.diff(engine)
+    assert [d[0] for d in diffs] == ["add_index"]
+    assert diffs[0][1].name == "ix_questions_entry_id"
+
+
+async def test_downgrade_to_base_and_back(db: Database) -> None:
+    engine = db.engine(poolclass=NullPool)
+    await migrate.downgrade(engine, "base")
+    assert await migrate.current(engine) is None
+    assert await _tables(db) == {"alembic_version"}
+    await migrate.upgrade(engine)
+    assert await migrate.diff(engine) == []
+
+
+async def test_sqlite_foreign_keys_back_on_after_migrating(tmp_path: Path) -> None:
+    """Migrations switch SQLite foreign keys off; the connection must get them back."""
+    from db.engine import make_engine
+
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'fk.db'}")  # pooled connection
+    try:
+        await migrate.upgrade(engine)
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+    finally:
+        await engine.dispose()
+
+
+def test_migrations_ship_with_the_package() -> None:
+    """Config is built in code from files pyproject's package-data includes."""
+    assert migrate.MIGRATIONS_DIR == REPO / "db" / "migrations"
+    for rel in ("env.py", "script.py.mako", "versions/0001_initial.py"):
+        assert (migrate.MIGRATIONS_DIR / rel).is_file(), rel
+    pyproject = (REPO / "pyproject.toml").read_text()
+    for pattern in ('"migrations/*.py"', '"migrations/*.mako"', '"migrations/versions/*.py"'):
+        assert pattern in pyproject
+
+
+async def test_alembic_cli_uses_async_env(tmp_path: Path) -> None:
+    """Developers' path: `alembic -c db/alembic.ini` with DATABASE_URL, no running loop."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    alembic_ini = str(REPO / "db" / "alembic.ini")
+    proc = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "alembic", "-c", alembic_ini, "upgrade", "head"),
+        cwd=REPO,
+        env={**os.environ, "DATABASE_URL": url},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    assert proc.returncode == 0, err.decode()
+    assert "Running upgrade  -> 0001" in err.decode()
+    assert await migrate.current(url) == "0001"
+    assert await migrate.diff(url) == []

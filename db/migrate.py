@@ -8,6 +8,7 @@ via `run_sync`, so calling `upgrade()` from inside a running loop is fine.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,7 +19,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import NullPool
 
@@ -35,6 +36,9 @@ def alembic_config(url: str | None = None) -> Config:
     if url is not None:
         cfg.attributes["url"] = url
     return cfg
+
+
+MIGRATION_LOCK_ID = 7_266_836_251  # any constant shared by every Omtanke process ("omtanke" on a keypad)
 
 
 def head() -> str:
@@ -87,12 +91,39 @@ async def upgrade(url: str | AsyncEngine, revision: str = "head") -> None:
     """Migrate the database at `url` (or behind an engine) up to `revision`."""
 
     def run(sync_conn: Connection) -> None:
+        if sync_conn.dialect.name == "postgresql":
+            # Replicas starting together take turns; the later ones then find the schema at head.
+            # The lock belongs to this transaction and ends with its commit or rollback.
+            sync_conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_ID})")
         cfg = alembic_config()
         cfg.attributes["connection"] = sync_conn
         command.upgrade(cfg, revision)
 
-    async with _connect(url) as conn:
+    async with _sqlite_file_lock(url), _connect(url) as conn:
         await run_on_connection(conn, run)
+
+
+@asynccontextmanager
+async def _sqlite_file_lock(target: str | AsyncEngine) -> AsyncIterator[None]:
+    """On a SQLite file, processes migrating at once take turns (a lock file beside it).
+
+    SQLite answers "database is locked" rather than waiting when two transactions that
+    both read first then want to write meet, so the busy timeout alone does not serialise them.
+    """
+    url = make_url(target) if isinstance(target, str) else target.url
+    path = url.database if url.get_backend_name() == "sqlite" else None
+    if not path or path == ":memory:" or path.startswith("file:"):
+        yield
+        return
+    import fcntl
+
+    lock_path = Path(path).with_name(Path(path).name + ".migrate.lock")
+    with lock_path.open("a") as handle:
+        await asyncio.to_thread(fcntl.flock, handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 async def downgrade(url: str | AsyncEngine, revision: str) -> None:

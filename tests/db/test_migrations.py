@@ -98,3 +98,11 @@ async def test_alembic_cli_uses_async_env(tmp_path: Path) -> None:
     assert "Running upgrade  -> 0001" in err.decode()
     assert await migrate.current(url) == "0001"
     assert await migrate.diff(url) == []
+
+
+async def test_replicas_migrating_at_once_take_turns(empty_db: Database) -> None:
+    # Two bot processes starting together on a fresh database: both succeed, one schema results.
+    engines = [empty_db.engine(poolclass=NullPool) for _ in range(3)]
+    await asyncio.gather(*(migrate.upgrade(e) for e in engines))
+    assert await migrate.current(engines[0]) == migrate.head()
+    assert await _tables(empty_db) == TABLES | {"alembic_version"}

@@ -245,3 +245,20 @@ async def test_command_menus_per_language_and_admin_scope(bot: Harness) -> None:
     )
     user_calls = [c for c in calls if c.params.get("scope", {}).get("type") == "default"]
     assert all(not any(cmd["command"] == "stats" for cmd in c.params["commands"]) for c in user_calls)
+
+
+async def test_cancel_forget_and_still_want_it(bot: Harness) -> None:
+    await bot.ask("stanley", user=BRIT)
+    await bot.api.send_text("/forget", user=BRIT)
+    confirm = await bot.api.wait_for("sendMessage")
+    await bot.api.click(confirm, "fg:no", user=BRIT)
+    assert "Nothing was deleted" in ((await bot.api.wait_for("editMessageText")).plain_text or "")
+    assert (await bot.rows("select count(*) from questions"))[0][0] == 1
+    # The reminder's "yes, I still want it" answer (the button a due reminder carries).
+    from bot.keyboards import reminder_due_keyboard
+
+    sent = await bot.app.bot.send_message(BRIT.id, "due", reply_markup=reminder_due_keyboard(1, "en"))
+    await bot.api.wait_for("sendMessage")
+    await bot.api.click(sent, "ry:1", user=BRIT)
+    reply = await bot.api.wait_for("sendMessage")
+    assert "second-hand first" in (reply.plain_text or "")

@@ -152,3 +152,19 @@ def test_terminal_chat_uses_the_pipeline_and_database(tmp_path: Path) -> None:
 def test_ask_without_question(question: str) -> None:
     result = omtanke("ask", *([question] if question else []))
     assert result.returncode in (0, 2) and b"Traceback" not in result.stderr
+
+
+def test_doctor_reports_each_check(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'doc.db'}"}
+    before = omtanke("doctor", env=env, cwd=tmp_path)
+    out = before.stdout.decode()
+    assert before.returncode == 0 and "warn  migrations   at nothing" in out  # run migrates on start
+    assert omtanke("db", "upgrade", env=env, cwd=tmp_path).returncode == 0
+    after = omtanke("doctor", env={**env, "TELEGRAM_BOT_TOKEN": "123456:" + "A" * 35}, cwd=tmp_path)
+    out = after.stdout.decode()
+    assert after.returncode == 0, out
+    for name in ("settings", "token", "mode", "secret", "database", "migrations", "knowledge"):
+        assert any(line.split()[1:2] == [name] for line in out.splitlines()), name
+    assert "A" * 35 not in out
+    down = omtanke("doctor", env={"DATABASE_URL": "postgresql+asyncpg://nobody@127.0.0.1:1/none", "OMTANKE_SECRET": "x" * 32}, cwd=tmp_path)
+    assert down.returncode == 1 and "FAIL  database     unreachable" in down.stdout.decode()

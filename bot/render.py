@@ -34,9 +34,10 @@ class Section:
 def card_html(record: EntryRecord, lang: str) -> str:
     """The answer card for one entry, as Telegram HTML."""
     e = record.entry
+    # The verdict leads: on a phone the first line is what people read.
     parts = [
-        f"<b>{escape(e.title.get(lang))}</b>",
-        f"<b>{escape(t('verdict.' + e.verdict.value, lang))}</b> – {escape(e.summary.get(lang))}",
+        f"<b>{escape(t('verdict.' + e.verdict.value, lang))}</b> · <b>{escape(e.title.get(lang))}</b>\n"
+        f"{escape(e.summary.get(lang))}",
         f"<b>{escape(t('card.why', lang))}</b>\n{escape(e.critique.get(lang))}",
     ]
     alts = "\n".join(

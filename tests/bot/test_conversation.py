@@ -25,7 +25,7 @@ async def test_danish_question_gets_danish_card_with_buttons(bot: Harness) -> No
     card = await bot.ask("skal jeg købe en stanley kop?", user=DANE)
     text = card.plain_text or ""
     assert card.ok
-    assert text.startswith("Stanley-kop") and "Spring over" in text and "Spørg dig selv" in text
+    assert text.startswith("🛑 Spring over · Stanley-kop\n") and "Spørg dig selv" in text
     data = card.callback_data
     assert any(d.startswith("fb:1:") for d in data) and any(d.startswith("fb:0:") for d in data)
     assert "rm:stanley-cup" in data

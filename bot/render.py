@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from html import escape
+from html import escape as _escape
 from urllib.parse import quote_plus
 
 from bot.i18n import t
@@ -12,6 +12,11 @@ from knowledge.schema import EntryRecord, Tip
 TELEGRAM_LIMIT = 4096
 MAX_INPUT_CHARS = 1000
 """Incoming questions are cut to this; nobody asks about a product in word 500."""
+
+def escape(text: str) -> str:
+    """Escape &, < and > for Telegram HTML (quotes stay readable outside attributes)."""
+    return _escape(text, quote=False)
+
 
 ALT_ICONS = {"use": "♻️", "borrow": "🤝", "secondhand": "🏷️", "repair": "🧵", "new": "🛍️"}
 
@@ -52,7 +57,7 @@ def card_html(record: EntryRecord, lang: str) -> str:
         for s in e.sources:
             label = f"{s.publisher}: {s.title}" + (f" ({s.year})" if s.year else "")
             if s.url:
-                lines.append(f'• <a href="{escape(s.url, quote=True)}">{escape(label)}</a>')
+                lines.append(f'• <a href="{_escape(s.url, quote=True)}">{escape(label)}</a>')
             else:
                 lines.append(f"• {escape(label)}")
         parts.append(f"<b>{escape(t('card.sources', lang))}</b>\n" + "\n".join(lines))

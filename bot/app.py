@@ -69,6 +69,8 @@ def configure_logging(level: str) -> None:
             handler.addFilter(RedactToken())
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    if level != "DEBUG":
+        logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration is noise
 
 
 def build_application(

@@ -147,7 +147,8 @@ async def on_admin_callback(update: Update, context: ContextTypes.DEFAULT_TYPE, 
 
 def add_admin_handlers(app: Application) -> None:  # type: ignore[type-arg]
     """Register the admin commands and buttons (before the general callback handler)."""
-    app.add_handler(CommandHandler("stats", cmd_stats))
-    app.add_handler(CommandHandler("gaps", cmd_gaps))
+    # Charts and queries take a moment: let other people's updates go on meanwhile.
+    app.add_handler(CommandHandler("stats", cmd_stats, block=False))
+    app.add_handler(CommandHandler("gaps", cmd_gaps, block=False))
     app.add_handler(CommandHandler("reload", cmd_reload))
-    app.add_handler(CallbackQueryHandler(on_admin_callback, pattern=r"^adm:"))
+    app.add_handler(CallbackQueryHandler(on_admin_callback, pattern=r"^adm:", block=False))

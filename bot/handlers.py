@@ -177,7 +177,7 @@ async def answer_question(message: Message, text: str, update: Update, services:
     elif kind == "empty":
         await message.reply_html(t("empty", lang), do_quote=quote)
     else:
-        tips = tips_html(answer.kb.tips, lang)
+        tips = tips_html(answer.kb.tips, lang, seed=int(answer.question_id[:8], 16))
         await message.reply_html(f"{t('fallback', lang)}\n\n{tips}".strip(), do_quote=quote)
 
 

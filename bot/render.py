@@ -89,9 +89,13 @@ def card_text(record: EntryRecord, lang: str) -> list[Section]:
     return sections
 
 
-def tips_html(tips: list[Tip], lang: str, limit: int = 3) -> str:
-    """A few general tips as an HTML list."""
-    return "\n".join(f"• {escape(tip.en if lang == 'en' else tip.da)}" for tip in tips[:limit])
+def tips_html(tips: list[Tip], lang: str, limit: int = 3, *, seed: int = 0) -> str:
+    """A few general tips as an HTML list; `seed` rotates which ones, so repeat askers see others."""
+    if not tips:
+        return ""
+    start = seed % len(tips)
+    chosen = (tips[start:] + tips[:start])[:limit]
+    return "\n".join(f"• {escape(tip.en if lang == 'en' else tip.da)}" for tip in chosen)
 
 
 def secondhand_links(record: EntryRecord) -> list[tuple[str, str]]:

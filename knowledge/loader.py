@@ -301,9 +301,23 @@ def entry_aliases(entry: Entry) -> list[tuple[str, str]]:
     return pairs
 
 
+STRICT_PREFIX = "="
+"""An alias written `=coach` only answers when it is the whole question (an everyday word)."""
+
+
+def is_strict(alias: str) -> bool:
+    """True for an alias that must be the whole question (written with a leading '=')."""
+    return alias.lstrip().startswith(STRICT_PREFIX)
+
+
+def alias_text(alias: str) -> str:
+    """The alias as people type it (without the strict marker)."""
+    return alias.lstrip().removeprefix(STRICT_PREFIX).strip()
+
+
 def alias_key(alias: str) -> str:
     """The form in which aliases are compared: folded, fillers dropped, without spaces."""
-    words = fold(alias).split()
+    words = fold(alias_text(alias)).split()
     content = [w for w in words if w not in FILLER_WORDS]
     return "".join(content or words)
 

@@ -9,7 +9,7 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from knowledge.loader import KnowledgeBase, alias_key, entry_aliases
+from knowledge.loader import KnowledgeBase, alias_key, alias_text, entry_aliases, is_strict
 from knowledge.text import (
     FILLER_WORDS,
     detect_language,
@@ -17,6 +17,8 @@ from knowledge.text import (
     smalltalk_intent,
     tokens,
 )
+
+WEAK_WORDS = frozenset({"it", "on"})
 
 Kind = Literal["answer", "suggestions", "fallback", "smalltalk", "empty"]
 
@@ -68,6 +70,7 @@ class _Alias:
     text: str
     entry_id: str
     words: int
+    strict: bool = False
 
 
 class Matcher:
@@ -83,7 +86,9 @@ class Matcher:
                 key = alias_key(text)
                 if key and (key, entry_id) not in seen:
                     seen.add((key, entry_id))
-                    aliases.append(_Alias(key, text, entry_id, max(1, len(text.split()))))
+                    shown = alias_text(text)
+                    words = max(1, len(shown.split()))
+                    aliases.append(_Alias(key, shown, entry_id, words, is_strict(text)))
         self._aliases = aliases
         self._keys = [a.key for a in aliases]
         self._max_words = max((a.words for a in aliases), default=1) + 1
@@ -131,7 +136,9 @@ class Matcher:
                 if len(part) < size:
                     break
                 windows.append(("".join(w for _, w in part), part[0][0], part[-1][0] + 1))
-        content_chars = sum(len(w) for _, w in content)
+        # "it" and "on" stay matchable (the brands "On", "it bag") but do not count as content
+        # for coverage: "is coach worth it" is about coach and nothing else.
+        content_chars = sum(len(w) for _, w in content if w not in WEAK_WORDS) or 1
         scores = process.cdist(
             [w[0] for w in windows],
             self._keys,
@@ -145,6 +152,8 @@ class Matcher:
         for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
             alias = self._aliases[c]
             window, start, end = windows[r]
+            if alias.strict and len(window) < content_chars:
+                continue  # an everyday word ("coach", "rains") counts only as the whole question
             similarity = float(scores[r, c]) * 100
             if similarity < 100:
                 # A typo in a short word is usually another word ("table" is not "tablet"):

@@ -94,6 +94,17 @@ def test_medium_match_gives_suggestions(small: Matcher) -> None:
     assert result.candidates or result.entry_id == "owala"
 
 
+def test_strict_alias_only_as_the_whole_question(kbdir: KbDir) -> None:
+    kbdir.write("home/bags.yaml", entry_data("Designer bags", aliases={"da": [], "en": ["=coach", "coach bag"]}))
+    report = load_knowledge_base(kbdir.root, today=TODAY)
+    assert report.kb is not None and report.problems == []
+    matcher = Matcher(report.kb)
+    assert matcher.match("Coach?").entry_id == "bags"
+    assert matcher.match("is coach worth it").entry_id == "bags"  # filler words around it are fine
+    assert matcher.match("my coach says I should run more").kind == "fallback"
+    assert matcher.match("coach bag til min søster").entry_id == "bags"
+
+
 def test_smalltalk_and_empty(small: Matcher) -> None:
     assert small.match("hej!").smalltalk == "greeting"
     assert small.match("tusind tak").smalltalk == "thanks"

@@ -260,6 +260,29 @@ async def _cb_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE, servi
             )
         )
     await query.answer(t("feedback.thanks", lang))
+    await _mark_choice(query.message, query.data or "")
+
+
+async def _mark_choice(message: object, chosen: str) -> None:
+    """Show which of 👍/👎 was pressed (a second press may change it)."""
+    if not isinstance(message, Message) or message.reply_markup is None:
+        return
+    rows = []
+    for row in message.reply_markup.inline_keyboard:
+        new_row = []
+        for button in row:
+            data = button.callback_data if isinstance(button.callback_data, str) else None
+            if data and data.startswith("fb:"):
+                label = button.text.removeprefix("✅ ")
+                button = InlineKeyboardButton(("✅ " if data == chosen else "") + label, callback_data=data)
+            new_row.append(button)
+        rows.append(new_row)
+    markup = InlineKeyboardMarkup(rows)
+    if markup != message.reply_markup:
+        try:
+            await message.edit_reply_markup(markup)
+        except BadRequest:
+            pass  # unchanged or too old to edit: the click is stored all the same
 
 
 async def _cb_entry(update: Update, context: ContextTypes.DEFAULT_TYPE, services: Services, key: str, lang: str, rest: str) -> None:

@@ -47,8 +47,16 @@ async def test_feedback_is_stored(bot: Harness) -> None:
     await bot.api.click(card, helpful, user=BRIT)
     answer = await bot.api.wait_for("answerCallbackQuery")
     assert "Thanks" in answer.params.get("text", "")
+    marked = await bot.api.wait_for("editMessageReplyMarkup")
+    assert marked.buttons[0]["text"].startswith("✅ ") and not marked.buttons[1]["text"].startswith("✅")
     rows = await bot.rows("select helpful from feedback")
     assert rows == [(True,)]
+    # Changing one's mind replaces the click.
+    await bot.api.click(card, helpful.replace("fb:1:", "fb:0:"), user=BRIT)
+    await bot.api.wait_for("answerCallbackQuery")
+    marked = await bot.api.wait_for("editMessageReplyMarkup")
+    assert marked.buttons[1]["text"].startswith("✅ ") and not marked.buttons[0]["text"].startswith("✅")
+    assert await bot.rows("select helpful from feedback") == [(False,)]
 
 
 async def test_fallback_keeps_the_question_and_gives_tips(bot: Harness) -> None:

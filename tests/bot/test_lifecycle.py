@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -153,26 +155,33 @@ async def test_hot_reload_swaps_and_survives_a_broken_edit(tmp_path: Path, fake_
         assert "Stanley tumbler cup" in (card.plain_text or "")
 
 
+@asynccontextmanager
+async def database_down(bot: Harness, db_file: Path) -> AsyncIterator[None]:
+    """The SQLite database disappears (moved away, a directory in its place), then comes back."""
+    await bot.services.engine.dispose()
+    moved = db_file.with_name("away.db")
+    db_file.rename(moved)
+    db_file.mkdir()
+    try:
+        yield
+    finally:
+        db_file.rmdir()
+        moved.rename(db_file)
+        await bot.services.engine.dispose()
+
+
 async def test_answers_keep_flowing_while_the_database_is_down(tmp_path: Path, fake_api: FakeTelegramServer) -> None:
     settings = make_settings(tmp_path, fake_api)
     await upgrade_database(settings)
     app = build_application(settings, reminder_poll_seconds=0.2)
-    db_file = tmp_path / "bot.db"
     async with running(app):
         bot = Harness(fake_api, app, settings)
         await bot.ask("stanley", user=BRIT)
         await bot.flush()
-        # The database disappears (file made unreadable by moving it away and a directory in its place).
-        await bot.services.engine.dispose()
-        moved = tmp_path / "away.db"
-        db_file.rename(moved)
-        db_file.mkdir()
-        for question in ("temu", "shein", "owala"):
-            reply = await bot.ask(question, user=make_user(5005, "Nora", "en"))
-            assert reply.ok
-        db_file.rmdir()
-        moved.rename(db_file)
-        await bot.services.engine.dispose()
+        async with database_down(bot, tmp_path / "bot.db"):
+            for question in ("temu", "shein", "owala"):
+                reply = await bot.ask(question, user=make_user(5005, "Nora", "en"))
+                assert reply.ok
         assert await bot.services.writer.flush(timeout=20)
         rows = await bot.rows("select entry_id from questions order by created_at")
     assert [r[0] for r in rows] == ["stanley-cup", "temu", "shein", "owala-water-bottles"]
@@ -182,24 +191,17 @@ async def test_forget_while_the_database_is_down_completes_later(tmp_path: Path,
     settings = make_settings(tmp_path, fake_api)
     await upgrade_database(settings)
     app = build_application(settings, reminder_poll_seconds=0.2)
-    db_file = tmp_path / "bot.db"
     async with running(app):
         bot = Harness(fake_api, app, settings)
         await bot.ask("stanley", user=DANE)
         await bot.flush()
-        await bot.services.engine.dispose()
-        moved = tmp_path / "away.db"
-        db_file.rename(moved)
-        db_file.mkdir()
-        await bot.ask("temu", user=DANE)  # still queued when the user asks to be forgotten
-        await fake_api.send_text("/forget", user=DANE)
-        confirm = await fake_api.wait_for("sendMessage")
-        await fake_api.click(confirm, "fg:yes", user=DANE)
-        queued = await fake_api.wait_for("editMessageText", timeout=15)
-        assert "står i kø" in (queued.plain_text or "")
-        db_file.rmdir()
-        moved.rename(db_file)
-        await bot.services.engine.dispose()
+        async with database_down(bot, tmp_path / "bot.db"):
+            await bot.ask("temu", user=DANE)  # still queued when the user asks to be forgotten
+            await fake_api.send_text("/forget", user=DANE)
+            confirm = await fake_api.wait_for("sendMessage")
+            await fake_api.click(confirm, "fg:yes", user=DANE)
+            queued = await fake_api.wait_for("editMessageText", timeout=15)
+            assert "står i kø" in (queued.plain_text or "")
         assert await bot.services.writer.flush(timeout=20)
         for table in ("questions", "users"):
             assert (await bot.rows(f"select count(*) from {table}"))[0][0] == 0

@@ -214,6 +214,12 @@ async def on_not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     key, lang = await _who(update, services)
     if services.flood.check(key) != "ok":
         return
+    if message.caption and message.caption.strip():
+        # A photo of a product with "skal jeg købe den her?" or "temu?": the caption is the question.
+        answer = services.advisor.answer(message.caption)
+        if answer.result.kind in {"answer", "suggestions"}:
+            await answer_question(message, message.caption, update, services)
+            return
     await message.reply_html(t("not_text", lang))
 
 

@@ -109,6 +109,15 @@ async def test_not_text_messages_get_a_polite_reply(bot: Harness) -> None:
         assert "only read text questions" in (reply.plain_text or "")
 
 
+async def test_photo_caption_naming_a_product_is_answered(bot: Harness) -> None:
+    await bot.api.send_photo(user=BRIT, caption="found this on temu, should I?")
+    card = await bot.api.wait_for("sendMessage")
+    assert "Temu" in (card.plain_text or "") and any(d.startswith("fb:") for d in card.callback_data)
+    await bot.api.send_photo(user=BRIT, caption="look at my cat")
+    reply = await bot.api.wait_for("sendMessage")
+    assert "only read text questions" in (reply.plain_text or "")
+
+
 async def test_edited_message(bot: Harness) -> None:
     update = await bot.api.send_text("stanley", user=BRIT)
     await bot.api.wait_for("sendMessage")

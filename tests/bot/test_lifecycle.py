@@ -205,3 +205,16 @@ async def test_forget_while_the_database_is_down_completes_later(tmp_path: Path,
         assert await bot.services.writer.flush(timeout=20)
         for table in ("questions", "users"):
             assert (await bot.rows(f"select count(*) from {table}"))[0][0] == 0
+
+
+async def test_daily_retention_job_purges_old_questions(bot: Harness) -> None:
+    await bot.ask("stanley", user=BRIT)
+    await bot.ask("temu", user=BRIT)
+    await bot.flush()
+    old = dt.datetime.now(dt.UTC) - dt.timedelta(days=bot.settings.retention_days + 1)
+    async with bot.services.sessionmaker() as session:
+        await session.execute(text("update questions set created_at = :old where entry_id = 'temu'"), {"old": old})
+        await session.commit()
+    [job] = [j for j in bot.app.job_queue.jobs() if j.name == "retention"]
+    await job.run(bot.app)
+    assert await bot.rows("select entry_id from questions") == [("stanley-cup",)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 from html import escape
@@ -341,7 +340,7 @@ async def _stored_candidates(services: Services, question_id: str) -> list[str]:
     from db import repo
 
     try:
-        async with asyncio.timeout(DB_TIMEOUT), services.sessionmaker() as session:
+        async with services.unit_of_work() as session:
             return await repo.question_candidates(session, question_id=question_id)
     except Exception:
         log.warning("could not read a question's candidates from the database")
@@ -362,7 +361,7 @@ async def _cb_remind(update: Update, context: ContextTypes.DEFAULT_TYPE, service
     now = dt.datetime.now(dt.UTC)
     days = services.settings.reminder_days
     try:
-        async with asyncio.timeout(DB_TIMEOUT), services.sessionmaker() as session:
+        async with services.unit_of_work() as session:
             pending = await repo.pending_reminders(session, user_key=key)
             if any(r.entry_id == record.id for r in pending):
                 await query.answer()
@@ -372,7 +371,6 @@ async def _cb_remind(update: Update, context: ContextTypes.DEFAULT_TYPE, service
                 session, user_key=key, chat_id=chat.id, entry_id=record.id, language=lang,
                 due_at=now + dt.timedelta(days=days), now=now,
             )
-            await session.commit()
     except Exception:
         log.exception("could not store a reminder")
         await query.answer(t("reminder.failed", lang), show_alert=True)
@@ -392,9 +390,8 @@ async def _cb_reminder_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE
         await query.answer()
         return
     try:
-        async with asyncio.timeout(DB_TIMEOUT), services.sessionmaker() as session:
+        async with services.unit_of_work() as session:
             await repo.cancel_reminder(session, reminder_id=int(rest), user_key=key)
-            await session.commit()
     except Exception:
         log.exception("could not cancel a reminder")
         await query.answer(t("reminder.failed", lang), show_alert=True)
@@ -426,9 +423,8 @@ async def _cb_language(update: Update, context: ContextTypes.DEFAULT_TYPE, servi
         return
     services.remember_language(key, rest)
     try:
-        async with asyncio.timeout(DB_TIMEOUT), services.sessionmaker() as session:
+        async with services.unit_of_work() as session:
             await repo.set_user_language(session, user_key=key, language=rest, now=dt.datetime.now(dt.UTC))
-            await session.commit()
     except Exception:
         # The choice still holds on this replica for now; it is stored next time.
         log.warning("could not store a language choice")
@@ -469,11 +465,9 @@ async def _cb_forget(update: Update, context: ContextTypes.DEFAULT_TYPE, service
     # even if the database is down right now and the deletion completes later.
     services.writer.submit(ForgetUser(user_key=key))
     try:
-        async with asyncio.timeout(DB_TIMEOUT):
-            await services.writer.flush(timeout=DB_TIMEOUT)
-            async with services.sessionmaker() as session:
-                await repo.forget_user(session, user_key=key)
-                await session.commit()
+        await services.writer.flush(timeout=DB_TIMEOUT)
+        async with services.unit_of_work() as session:
+            await repo.forget_user(session, user_key=key)
     except Exception:
         log.warning("forget: database unavailable; the deletion is queued")
         services.languages.pop(key, None)

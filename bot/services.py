@@ -7,6 +7,8 @@ import datetime as dt
 import logging
 import time
 from collections import OrderedDict, deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -114,6 +116,13 @@ class Services:
             return fallback
         self.languages[user_key] = (lang, time.monotonic())
         return lang
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
+        """One session for one user action, bounded by DB_TIMEOUT; commits when the block succeeds."""
+        async with asyncio.timeout(DB_TIMEOUT), self.sessionmaker() as session:
+            yield session
+            await session.commit()
 
     def remember_language(self, user_key: str, lang: str | None) -> None:
         self.languages[user_key] = (lang, time.monotonic())

@@ -133,20 +133,17 @@ def _print_table(report: Any, out: TextIO) -> None:
     for name, value in rows:
         table.add_row(name, str(value))
     console.print(table)
-    if report.top_entries:
-        top = Table(title="Top entries")
-        top.add_column("entry")
-        top.add_column("answers", justify="right")
-        for e, n in report.top_entries:
-            top.add_row(e, str(n))
-        console.print(top)
-    if report.top_unanswered:
-        gaps = Table(title="Top unanswered")
-        gaps.add_column("question")
-        gaps.add_column("count", justify="right")
-        for q, n in report.top_unanswered:
-            gaps.add_row(q, str(n))
-        console.print(gaps)
+    for title, label, counts in (
+        ("Top entries", "entry", report.top_entries),
+        ("Top unanswered", "question", report.top_unanswered),
+    ):
+        if counts:
+            ranked = Table(title=title)
+            ranked.add_column(label)
+            ranked.add_column("count", justify="right")
+            for name, n in counts:
+                ranked.add_row(name, str(n))
+            console.print(ranked)
 
 
 async def cmd_kb_gaps(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:

@@ -426,7 +426,7 @@ async def _cb_language(update: Update, context: ContextTypes.DEFAULT_TYPE, servi
         async with services.unit_of_work() as session:
             await repo.set_user_language(session, user_key=key, language=rest, now=dt.datetime.now(dt.UTC))
     except Exception:
-        # The choice still holds on this replica for now; it is stored next time.
+        # The choice still holds in this process's language cache for a minute; choosing again stores it.
         log.warning("could not store a language choice")
     await query.answer()
     await _edit(query.message, t("language.set", rest))

@@ -61,8 +61,12 @@ def bench_matcher() -> None:
         matcher.match(long_q)
     long_ms = (time.perf_counter() - s) * 1000 / 20
     aliases = sum(len(r.entry.aliases.all()) + 2 for r in report.kb.entries.values())
-    print(f"knowledge base: {len(report.kb.entries)} entries, {aliases} titles+aliases, load+validate {load_s * 1000:.0f} ms, matcher index {peak / 1024:.0f} KiB")
-    print(f"matcher: {len(times)} matches, mean {statistics.mean(times):.2f} ms, p50 {times[len(times) // 2]:.2f} ms, p95 {times[int(len(times) * 0.95)]:.2f} ms, max {times[-1]:.2f} ms; 20,000-char message {long_ms:.2f} ms")
+    print(
+        f"knowledge base: {len(report.kb.entries)} entries, {aliases} titles+aliases, load+validate {load_s * 1000:.0f} ms, matcher index {peak / 1024:.0f} KiB"
+    )
+    print(
+        f"matcher: {len(times)} matches, mean {statistics.mean(times):.2f} ms, p50 {times[len(times) // 2]:.2f} ms, p95 {times[int(len(times) * 0.95)]:.2f} ms, max {times[-1]:.2f} ms; 20,000-char message {long_ms:.2f} ms"
+    )
 
 
 async def bench_writer(engine: object, label: str, n: int = 10_000) -> None:
@@ -79,17 +83,33 @@ async def bench_writer(engine: object, label: str, n: int = 10_000) -> None:
         now = dt.datetime.now(dt.UTC)
         s = time.perf_counter()
         for i in range(n):
-            writer.submit(QuestionLog(id=uuid.uuid4().hex, user_key="bench", chat_type="private", text=f"q{i}", language="da", kind="answer", entry_id="temu", score=99.0, created_at=now))
+            writer.submit(
+                QuestionLog(
+                    id=uuid.uuid4().hex,
+                    user_key="bench",
+                    chat_type="private",
+                    text=f"q{i}",
+                    language="da",
+                    kind="answer",
+                    entry_id="temu",
+                    score=99.0,
+                    created_at=now,
+                )
+            )
         submit_s = time.perf_counter() - s
         assert await writer.flush(timeout=120)
         total = time.perf_counter() - s
         await writer.stop()
-    print(f"writer ({label}): {n} records, submit {submit_s * 1e6 / n:.1f} µs/record, all committed after {total:.2f} s = {n / total:,.0f} rows/s")
+    print(
+        f"writer ({label}): {n} records, submit {submit_s * 1e6 / n:.1f} µs/record, all committed after {total:.2f} s = {n / total:,.0f} rows/s"
+    )
 
 
 async def bench_bot(n: int = 300) -> None:
-    from bot.app import build_application, running, upgrade_database
-    from bot.settings import load_settings
+    from bot.core.settings import load_settings
+    from bot.telegram.app import build_application
+    from bot.telegram.lifecycle import running
+    from db.migrate import upgrade
     from tests.telegram.fake_api import DEFAULT_TOKEN, FakeTelegramServer, make_user
 
     qs = [q for q in questions() if len(q) > 3][:n]
@@ -97,13 +117,17 @@ async def bench_bot(n: int = 300) -> None:
         api = FakeTelegramServer()
         await api.start()
         settings = load_settings(
-            telegram_bot_token=DEFAULT_TOKEN, telegram_api_base_url=api.base_url,
-            database_url=f"sqlite+aiosqlite:///{tmp}/b.db", spool_path=Path(tmp) / "s.jsonl",
-            omtanke_secret="bench", flood_limit=1000, watch_knowledge=False,
+            telegram_bot_token=DEFAULT_TOKEN,
+            telegram_api_base_url=api.base_url,
+            database_url=f"sqlite+aiosqlite:///{tmp}/b.db",
+            spool_path=Path(tmp) / "s.jsonl",
+            omtanke_secret="bench",
+            flood_limit=1000,
+            watch_knowledge=False,
         )
-        await upgrade_database(settings)
+        await upgrade(settings.database_url)
         app = build_application(settings)
-        async with running(app):
+        async with running(app, poll_timeout=1):
             users = [make_user(10_000 + i, f"U{i}", "da" if i % 2 else "en") for i in range(20)]
             s = time.perf_counter()
             for i, q in enumerate(qs):
@@ -113,14 +137,23 @@ async def bench_bot(n: int = 300) -> None:
             elapsed = time.perf_counter() - s
         await api.stop()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"bot end-to-end (polling, fake Bot API on loopback, SQLite log): {len(qs)} questions in {elapsed:.2f} s = {len(qs) / elapsed:.0f} answers/s; process max RSS {rss:.0f} MiB")
+    print(
+        f"bot end-to-end (polling, fake Bot API on loopback, SQLite log): {len(qs)} questions in {elapsed:.2f} s = {len(qs) / elapsed:.0f} answers/s; process max RSS {rss:.0f} MiB"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--pg", default=os.environ.get("OMTANKE_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"))
+    parser.add_argument(
+        "--pg",
+        default=os.environ.get(
+            "OMTANKE_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+        ),
+    )
     args = parser.parse_args()
-    print(f"# Omtanke benchmarks, {dt.date.today()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    print(
+        f"# Omtanke benchmarks, {dt.date.today()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}"
+    )
     bench_matcher()
     asyncio.run(bench_sqlite_writer())
     try:

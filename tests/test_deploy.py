@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.settings import TOKEN_PATTERN, Settings, load_settings
+from bot.core.settings import TOKEN_PATTERN, Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|PRIVATE_KEY", re.IGNORECASE)
@@ -115,7 +115,9 @@ def test_dockerfile_is_multi_stage_on_slim_python(stages: list[Stage]) -> None:
     names = {s.name for s in stages if s.name}
     for stage in stages:
         if stage.base not in names:
-            assert re.fullmatch(r"python:3\.11(\.\d+)?-slim(-\w+)?(@sha256:[0-9a-f]{64})?", stage.base), stage.base
+            assert re.fullmatch(
+                r"python:3\.11(\.\d+)?-slim(-\w+)?(@sha256:[0-9a-f]{64})?", stage.base
+            ), stage.base
 
 
 def test_final_stage_runs_as_non_root(final: Stage) -> None:
@@ -129,7 +131,9 @@ def test_final_stage_copies_only_from_the_build_stage(final: Stage) -> None:
     copies = final.all("COPY") + final.all("ADD")
     assert copies, "the final stage should copy the virtualenv from the build stage"
     for ins in copies:
-        assert "--from=" in ins.args, f"line {ins.line}: the runtime stage copies from the build context"
+        assert "--from=" in ins.args, (
+            f"line {ins.line}: the runtime stage copies from the build context"
+        )
         assert "/opt/venv" in ins.args
 
 
@@ -199,8 +203,16 @@ def _ignored(path: str, patterns: list[str]) -> bool:
 
 def test_dockerignore_keeps_secrets_and_state_out() -> None:
     patterns = _ignore_patterns()
-    for path in (".env", ".venv", ".git", "tests", "bench", "omtanke.db", "omtanke.db.key",
-                 "omtanke-spool.jsonl"):
+    for path in (
+        ".env",
+        ".venv",
+        ".git",
+        "tests",
+        "bench",
+        "omtanke.db",
+        "omtanke.db.key",
+        "omtanke-spool.jsonl",
+    ):
         assert _ignored(path, patterns), f"{path} is not excluded by .dockerignore"
 
 
@@ -212,7 +224,9 @@ def test_dockerignore_keeps_what_the_build_copies(stages: list[Stage]) -> None:
                 continue
             for src in [w for w in ins.args.split()[:-1] if not w.startswith("--")]:
                 assert (ROOT / src).exists(), f"line {ins.line}: {src} does not exist"
-                assert not _ignored(src.rstrip("/"), patterns), f"{src} is excluded by .dockerignore"
+                assert not _ignored(src.rstrip("/"), patterns), (
+                    f"{src} is excluded by .dockerignore"
+                )
 
 
 # --- compose.yaml -------------------------------------------------------------------------------
@@ -228,7 +242,11 @@ def test_compose_bot_service(compose: dict[str, Any]) -> None:
     bot = compose["services"]["bot"]
     assert bot["build"] in (".", {"context": "."}) or bot["build"].get("context") == "."
     env_file = bot["env_file"]
-    assert ".env" in ([env_file] if isinstance(env_file, str) else [e if isinstance(e, str) else e["path"] for e in env_file])
+    assert ".env" in (
+        [env_file]
+        if isinstance(env_file, str)
+        else [e if isinstance(e, str) else e["path"] for e in env_file]
+    )
     assert bot["depends_on"]["db"]["condition"] == "service_healthy"
     assert bot["restart"] == "unless-stopped"
     assert any(str(v).split(":")[1] == "/data" for v in bot["volumes"])
@@ -284,7 +302,9 @@ def test_env_example_lists_every_setting() -> None:
     unknown = mentioned - set(SETTING_NAMES) - COMPOSE_ONLY
     assert not unknown, f".env.example names unknown settings {sorted(unknown)}"
     for name in SETTING_NAMES + sorted(COMPOSE_ONLY):
-        assert any(re.match(rf"#\s*{name}\b(?!=)", c) for c in comments), f"{name} has no comment line"
+        assert any(re.match(rf"#\s*{name}\b(?!=)", c) for c in comments), (
+            f"{name} has no comment line"
+        )
 
 
 def test_env_example_sets_no_secret() -> None:

@@ -12,13 +12,15 @@ from typing import Any
 import pytest
 
 from bot.cli import main
-from bot.stats import build_report, caption_html, cluster_gaps, render_chart
+from bot.core.stats import build_report, caption_html, cluster_gaps, render_chart
 from db import repo
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
-def q(kind: str, *, entry: str | None = None, user: str = "u1", text: str = "x", days_ago: float = 0) -> dict[str, Any]:
+def q(
+    kind: str, *, entry: str | None = None, user: str = "u1", text: str = "x", days_ago: float = 0
+) -> dict[str, Any]:
     return {
         "id": uuid.uuid4().hex,
         "user_key": user,
@@ -52,9 +54,15 @@ async def fill(sessionmaker: Any) -> list[dict[str, Any]]:
         for user in ("u1", "u2", "u3", "u4"):
             await repo.touch_user(session, user_key=user, now=now)
         await repo.add_questions(session, rows=rows)
-        await repo.set_feedback(session, question_id=rows[0]["id"], user_key="u1", helpful=True, now=now)
-        await repo.set_feedback(session, question_id=rows[1]["id"], user_key="u2", helpful=False, now=now)
-        await repo.set_feedback(session, question_id=rows[2]["id"], user_key="u2", helpful=True, now=now)
+        await repo.set_feedback(
+            session, question_id=rows[0]["id"], user_key="u1", helpful=True, now=now
+        )
+        await repo.set_feedback(
+            session, question_id=rows[1]["id"], user_key="u2", helpful=False, now=now
+        )
+        await repo.set_feedback(
+            session, question_id=rows[2]["id"], user_key="u2", helpful=True, now=now
+        )
         await session.commit()
     return rows
 
@@ -63,9 +71,27 @@ async def test_report_numbers(sessionmaker: Any) -> None:
     await fill(sessionmaker)
     report = await build_report(sessionmaker, 30, now=NOW)
     data = report.to_json()
-    assert {k: data[k] for k in ("questions", "answered", "suggestions", "unanswered", "smalltalk", "users", "helpful", "not_helpful")} == {
-        "questions": 8, "answered": 3, "suggestions": 1, "unanswered": 3, "smalltalk": 1,
-        "users": 3, "helpful": 2, "not_helpful": 1,
+    assert {
+        k: data[k]
+        for k in (
+            "questions",
+            "answered",
+            "suggestions",
+            "unanswered",
+            "smalltalk",
+            "users",
+            "helpful",
+            "not_helpful",
+        )
+    } == {
+        "questions": 8,
+        "answered": 3,
+        "suggestions": 1,
+        "unanswered": 3,
+        "smalltalk": 1,
+        "users": 3,
+        "helpful": 2,
+        "not_helpful": 1,
     }
     assert data["answer_rate"] == round(3 / 7, 4)
     assert data["top_entries"][0] == {"id": "stanley-cup", "count": 2}
@@ -81,14 +107,25 @@ async def test_report_numbers(sessionmaker: Any) -> None:
 
 def test_gap_clustering() -> None:
     gaps = cluster_gaps(
-        ["hvad bliver vejret i morgen", "Hvad bliver vejret i morgen?", "vejret i morgen", "tell me a joke", "🙂"]
+        [
+            "hvad bliver vejret i morgen",
+            "Hvad bliver vejret i morgen?",
+            "vejret i morgen",
+            "tell me a joke",
+            "🙂",
+        ]
     )
     assert gaps[0].count == 3 and gaps[0].text.lower().startswith("hvad bliver vejret")
     assert [g.count for g in gaps] == [3, 1]
 
 
 @pytest.mark.parametrize("fmt", ["--json", "--csv", None])
-async def test_cli_stats_on_sqlite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str | None, capsys: pytest.CaptureFixture[str]) -> None:
+async def test_cli_stats_on_sqlite(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fmt: str | None,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     from db.engine import make_engine, make_sessionmaker
     from db.migrate import upgrade
 
@@ -106,7 +143,12 @@ async def test_cli_stats_on_sqlite(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert chart.read_bytes().startswith(b"\x89PNG")
     if fmt == "--json":
         data = json.loads(out)
-        assert (data["questions"], data["answered"], data["unanswered"], data["users"]) == (8, 3, 3, 3)
+        assert (data["questions"], data["answered"], data["unanswered"], data["users"]) == (
+            8,
+            3,
+            3,
+            3,
+        )
         assert data["top_unanswered"][0]["count"] == 2
     elif fmt == "--csv":
         assert out.splitlines()[0] == "day,answered,suggestions,unanswered"
@@ -126,5 +168,3 @@ async def _run_cli(args: list[str]) -> int:
     import asyncio
 
     return await asyncio.to_thread(main, args)
-
-

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from bot.app import build_application, running, upgrade_database
-from bot.services import Services
-from bot.settings import Settings, load_settings
-from tests.telegram.conftest import fake_api  # noqa: F401  (fixture re-export)
+from bot.core.services import Services
+from bot.core.settings import Settings, load_settings
+from bot.telegram.app import build_application
+from bot.telegram.lifecycle import running
+from db.migrate import upgrade
 from tests.telegram.fake_api import DEFAULT_TOKEN, FakeTelegramServer, make_user
 
 ADMIN_ID = 4242
@@ -32,7 +33,9 @@ class Harness:
 
     @property
     def services(self) -> Services:
-        return self.app.bot_data["services"]  # type: ignore[no-any-return]
+        services = self.app.bot_data.services
+        assert services is not None
+        return services
 
     async def flush(self) -> None:
         assert await self.services.writer.flush(timeout=10)
@@ -62,12 +65,10 @@ def make_settings(tmp_path: Path, api: FakeTelegramServer, **overrides: Any) -> 
     return load_settings(**values)
 
 
-
-
 @pytest.fixture
-async def bot(tmp_path: Path, fake_api: FakeTelegramServer) -> AsyncIterator[Harness]:  # noqa: F811
+async def bot(tmp_path: Path, fake_api: FakeTelegramServer) -> AsyncIterator[Harness]:
     settings = make_settings(tmp_path, fake_api)
-    await upgrade_database(settings)
+    await upgrade(settings.database_url)
     app = build_application(settings, reminder_poll_seconds=0.2)
-    async with running(app):
+    async with running(app, poll_timeout=1):
         yield Harness(fake_api, app, settings)

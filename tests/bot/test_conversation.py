@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+from bot.core.jobs import reminder_reply
+from bot.telegram.render import markup
 from tests.bot.conftest import BRIT, DANE, Harness
 from tests.telegram.fake_api import make_group, make_user
 
@@ -48,14 +50,18 @@ async def test_feedback_is_stored(bot: Harness) -> None:
     answer = await bot.api.wait_for("answerCallbackQuery")
     assert "Thanks" in answer.params.get("text", "")
     marked = await bot.api.wait_for("editMessageReplyMarkup")
-    assert marked.buttons[0]["text"].startswith("✅ ") and not marked.buttons[1]["text"].startswith("✅")
+    assert marked.buttons[0]["text"].startswith("✅ ") and not marked.buttons[1]["text"].startswith(
+        "✅"
+    )
     rows = await bot.rows("select helpful from feedback")
     assert rows == [(True,)]
     # Changing one's mind replaces the click.
     await bot.api.click(card, helpful.replace("fb:1:", "fb:0:"), user=BRIT)
     await bot.api.wait_for("answerCallbackQuery")
     marked = await bot.api.wait_for("editMessageReplyMarkup")
-    assert marked.buttons[1]["text"].startswith("✅ ") and not marked.buttons[0]["text"].startswith("✅")
+    assert marked.buttons[1]["text"].startswith("✅ ") and not marked.buttons[0]["text"].startswith(
+        "✅"
+    )
     assert await bot.rows("select helpful from feedback") == [(False,)]
 
 
@@ -103,7 +109,12 @@ async def test_related_button(bot: Harness) -> None:
 
 
 async def test_not_text_messages_get_a_polite_reply(bot: Harness) -> None:
-    for send in (bot.api.send_sticker, bot.api.send_photo, bot.api.send_voice, bot.api.send_document):
+    for send in (
+        bot.api.send_sticker,
+        bot.api.send_photo,
+        bot.api.send_voice,
+        bot.api.send_document,
+    ):
         await send(user=BRIT)
         reply = await bot.api.wait_for("sendMessage")
         assert "only read text questions" in (reply.plain_text or "")
@@ -112,7 +123,9 @@ async def test_not_text_messages_get_a_polite_reply(bot: Harness) -> None:
 async def test_photo_caption_naming_a_product_is_answered(bot: Harness) -> None:
     await bot.api.send_photo(user=BRIT, caption="found this on temu, should I?")
     card = await bot.api.wait_for("sendMessage")
-    assert "Temu" in (card.plain_text or "") and any(d.startswith("fb:") for d in card.callback_data)
+    assert "Temu" in (card.plain_text or "") and any(
+        d.startswith("fb:") for d in card.callback_data
+    )
     await bot.api.send_photo(user=BRIT, caption="look at my cat")
     reply = await bot.api.wait_for("sendMessage")
     assert "only read text questions" in (reply.plain_text or "")
@@ -261,7 +274,9 @@ async def test_command_menus_per_language_and_admin_scope(bot: Harness) -> None:
         any(cmd["command"] == "stats" for cmd in c.params["commands"]) for c in admin_calls
     )
     user_calls = [c for c in calls if c.params.get("scope", {}).get("type") == "default"]
-    assert all(not any(cmd["command"] == "stats" for cmd in c.params["commands"]) for c in user_calls)
+    assert all(
+        not any(cmd["command"] == "stats" for cmd in c.params["commands"]) for c in user_calls
+    )
 
 
 async def test_cancel_forget_and_still_want_it(bot: Harness) -> None:
@@ -272,9 +287,8 @@ async def test_cancel_forget_and_still_want_it(bot: Harness) -> None:
     assert "Nothing was deleted" in ((await bot.api.wait_for("editMessageText")).plain_text or "")
     assert (await bot.rows("select count(*) from questions"))[0][0] == 1
     # The reminder's "yes, I still want it" answer (the button a due reminder carries).
-    from bot.keyboards import reminder_due_keyboard
-
-    sent = await bot.app.bot.send_message(BRIT.id, "due", reply_markup=reminder_due_keyboard(1, "en"))
+    due = reminder_reply(1, "Stanley cup", 30, "en")
+    sent = await bot.app.bot.send_message(BRIT.id, "due", reply_markup=markup(due.buttons))
     await bot.api.wait_for("sendMessage")
     await bot.api.click(sent, "ry:1", user=BRIT)
     reply = await bot.api.wait_for("sendMessage")

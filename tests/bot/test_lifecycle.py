@@ -12,9 +12,11 @@ from pathlib import Path
 import httpx
 from sqlalchemy import text
 
-from bot.app import build_application, running, upgrade_database
-from bot.services import Services
-from bot.webhook import serving
+from bot.core.services import Services
+from bot.telegram.app import build_application
+from bot.telegram.lifecycle import running
+from bot.telegram.webhook import serving
+from db.migrate import upgrade
 from knowledge.loader import DEFAULT_DIR
 from tests.bot.conftest import ADMIN, BRIT, DANE, Harness, make_settings
 from tests.telegram.fake_api import FakeTelegramServer, free_port, make_user
@@ -24,9 +26,9 @@ async def test_reminder_is_set_cancellable_and_delivered_after_restart(
     tmp_path: Path, fake_api: FakeTelegramServer
 ) -> None:
     settings = make_settings(tmp_path, fake_api)
-    await upgrade_database(settings)
+    await upgrade(settings.database_url)
     app = build_application(settings, reminder_poll_seconds=0.2)
-    async with running(app):
+    async with running(app, poll_timeout=1):
         bot = Harness(fake_api, app, settings)
         card = await bot.ask("stanley cup", user=DANE)
         await fake_api.click(card, "rm:stanley-cup", user=DANE)
@@ -51,13 +53,21 @@ async def test_reminder_is_set_cancellable_and_delivered_after_restart(
             await session.commit()
     fake_api.clear()
     app2 = build_application(settings, reminder_poll_seconds=0.2)
-    async with running(app2):
+    async with running(app2, poll_timeout=1):
         bot2 = Harness(fake_api, app2, settings)
         due = await fake_api.wait_for("sendMessage", lambda c: c.chat_id == DANE.id, timeout=10)
         assert "Stanley-kop" in (due.plain_text or "") and "stadig" in (due.plain_text or "")
         await fake_api.click(due, due.callback_data[1], user=DANE)
         assert "sparede" in ((await fake_api.wait_for("sendMessage")).plain_text or "")
-        rows = await bot2.rows("select state, chat_id from reminders where entry_id = 'stanley-cup'")
+        # The job marks the reminder sent right after sending it; under load that can land
+        # after the click's answer, so wait for it (bounded).
+        for _ in range(50):
+            rows = await bot2.rows(
+                "select state, chat_id from reminders where entry_id = 'stanley-cup'"
+            )
+            if rows == [("sent", None)]:
+                break
+            await asyncio.sleep(0.1)
         assert rows == [("sent", None)]
         await asyncio.sleep(0.5)
         assert len(fake_api.calls_of("sendMessage", lambda c: "stadig" in (c.text or ""))) == 1
@@ -73,7 +83,7 @@ async def test_webhook_mode_and_health(tmp_path: Path, fake_api: FakeTelegramSer
         webhook_port=port,
         webhook_secret_token="s3cret_token",
     )
-    await upgrade_database(settings)
+    await upgrade(settings.database_url)
     app = build_application(settings, reminder_poll_seconds=0.2)
     async with serving(app, settings) as bound:
         assert bound == port
@@ -125,31 +135,40 @@ async def test_admin_stats_gaps_reload_and_refusals(bot: Harness) -> None:
     assert "genindlæst" in (reloaded.plain_text or "")
 
 
-async def test_hot_reload_swaps_and_survives_a_broken_edit(tmp_path: Path, fake_api: FakeTelegramServer) -> None:
+async def test_hot_reload_swaps_and_survives_a_broken_edit(
+    tmp_path: Path, fake_api: FakeTelegramServer
+) -> None:
     kb_dir = tmp_path / "entries"
     shutil.copytree(DEFAULT_DIR, kb_dir)
     settings = make_settings(tmp_path, fake_api, knowledge_dir=kb_dir, watch_knowledge=True)
-    await upgrade_database(settings)
+    await upgrade(settings.database_url)
     app = build_application(settings, reminder_poll_seconds=0.2)
-    async with running(app):
+    async with running(app, poll_timeout=1):
         bot = Harness(fake_api, app, settings)
         services: Services = bot.services
         before = services.holder.snapshot
         await asyncio.sleep(0.5)  # let the watcher start
         stanley = kb_dir / "home" / "stanley-cup.yaml"
         stanley.write_text(
-            stanley.read_text(encoding="utf-8").replace("en: Stanley cup", "en: Stanley tumbler cup"),
+            stanley.read_text(encoding="utf-8").replace(
+                "en: Stanley cup", "en: Stanley tumbler cup"
+            ),
             encoding="utf-8",
         )
         for _ in range(50):
             if services.holder.snapshot is not before:
                 break
             await asyncio.sleep(0.1)
-        assert services.holder.snapshot.kb.entries["stanley-cup"].entry.title.en == "Stanley tumbler cup"
+        assert (
+            services.holder.snapshot.kb.entries["stanley-cup"].entry.title.en
+            == "Stanley tumbler cup"
+        )
         good = services.holder.snapshot
         (kb_dir / "home" / "broken.yaml").write_text("title: [oops\n", encoding="utf-8")
         alert = await fake_api.wait_for("sendMessage", lambda c: c.chat_id == ADMIN.id, timeout=10)
-        assert "broken.yaml:" in (alert.plain_text or "") and "gamle version" in (alert.plain_text or "")
+        assert "broken.yaml:" in (alert.plain_text or "") and "gamle version" in (
+            alert.plain_text or ""
+        )
         assert services.holder.snapshot is good
         card = await bot.ask("stanley", user=BRIT)
         assert "Stanley tumbler cup" in (card.plain_text or "")
@@ -170,11 +189,13 @@ async def database_down(bot: Harness, db_file: Path) -> AsyncIterator[None]:
         await bot.services.engine.dispose()
 
 
-async def test_answers_keep_flowing_while_the_database_is_down(tmp_path: Path, fake_api: FakeTelegramServer) -> None:
+async def test_answers_keep_flowing_while_the_database_is_down(
+    tmp_path: Path, fake_api: FakeTelegramServer
+) -> None:
     settings = make_settings(tmp_path, fake_api)
-    await upgrade_database(settings)
+    await upgrade(settings.database_url)
     app = build_application(settings, reminder_poll_seconds=0.2)
-    async with running(app):
+    async with running(app, poll_timeout=1):
         bot = Harness(fake_api, app, settings)
         await bot.ask("stanley", user=BRIT)
         await bot.flush()
@@ -187,11 +208,13 @@ async def test_answers_keep_flowing_while_the_database_is_down(tmp_path: Path, f
     assert [r[0] for r in rows] == ["stanley-cup", "temu", "shein", "owala-water-bottles"]
 
 
-async def test_forget_while_the_database_is_down_completes_later(tmp_path: Path, fake_api: FakeTelegramServer) -> None:
+async def test_forget_while_the_database_is_down_completes_later(
+    tmp_path: Path, fake_api: FakeTelegramServer
+) -> None:
     settings = make_settings(tmp_path, fake_api)
-    await upgrade_database(settings)
+    await upgrade(settings.database_url)
     app = build_application(settings, reminder_poll_seconds=0.2)
-    async with running(app):
+    async with running(app, poll_timeout=1):
         bot = Harness(fake_api, app, settings)
         await bot.ask("stanley", user=DANE)
         await bot.flush()
@@ -213,7 +236,9 @@ async def test_daily_retention_job_purges_old_questions(bot: Harness) -> None:
     await bot.flush()
     old = dt.datetime.now(dt.UTC) - dt.timedelta(days=bot.settings.retention_days + 1)
     async with bot.services.sessionmaker() as session:
-        await session.execute(text("update questions set created_at = :old where entry_id = 'temu'"), {"old": old})
+        await session.execute(
+            text("update questions set created_at = :old where entry_id = 'temu'"), {"old": old}
+        )
         await session.commit()
     [job] = [j for j in bot.app.job_queue.jobs() if j.name == "retention"]
     await job.run(bot.app)

@@ -8,10 +8,12 @@ import re
 
 import pytest
 
-from bot.app import RedactToken
-from bot.i18n import CATALOGUE, LANGUAGES, placeholders, t
-from bot.render import TELEGRAM_LIMIT, card_html, clip_input, secondhand_links, split_message
-from bot.settings import SettingsError, load_settings
+from bot.core.advisor import clip_input
+from bot.core.cards import card_html, secondhand_links
+from bot.core.i18n import CATALOGUE, LANGUAGES, placeholders, t
+from bot.core.logs import RedactToken
+from bot.core.settings import SettingsError, load_settings
+from bot.telegram.render import TELEGRAM_LIMIT, split_message
 from knowledge.schema import Alternative, Entry, EntryRecord, LocalizedText, Source
 
 
@@ -28,7 +30,9 @@ def record(text: str = "Tom & Jerry <b>") -> EntryRecord:
         ],
         ask_yourself=loc,
         aliases={"da": [], "en": []},
-        sources=[Source(publisher="A&B", title="<T>", year=2024, url="https://example.org/?a=1&b=2")],
+        sources=[
+            Source(publisher="A&B", title="<T>", year=2024, url="https://example.org/?a=1&b=2")
+        ],
         reviewed=dt.date(2026, 11, 28),
         secondhand={"query": "stanley cup & co", "sites": ["dba", "vinted"]},
     )
@@ -88,7 +92,9 @@ def test_settings_parse_and_fail_with_one_line(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:secret-but-short")
     with pytest.raises(SettingsError) as exc:
         load_settings()
-    assert str(exc.value).startswith("TELEGRAM_BOT_TOKEN:") and "secret-but-short" not in str(exc.value)
+    assert str(exc.value).startswith("TELEGRAM_BOT_TOKEN:") and "secret-but-short" not in str(
+        exc.value
+    )
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN")
     monkeypatch.setenv("RETENTION_DAYS", "0")
     with pytest.raises(SettingsError, match=r"^RETENTION_DAYS:"):

@@ -22,8 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from db.engine import make_engine
-from tests.db.conftest import PG_URL, pg_problem, require_pg  # noqa: F401
-from tests.telegram.conftest import fake_api  # noqa: F401
+from tests.db.fixtures import PG_URL, require_pg
 from tests.telegram.fake_api import DEFAULT_TOKEN, FakeTelegramServer, free_port, make_user
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,19 +32,27 @@ pytestmark = pytest.mark.postgres
 class RoundRobin(tornado.web.RequestHandler):
     """The load balancer: each webhook POST goes to the next replica."""
 
-    def initialize(self, targets: list[str], counter: itertools.count[int], client: httpx.AsyncClient) -> None:  # type: ignore[override]
+    def initialize(
+        self, targets: list[str], counter: itertools.count[int], client: httpx.AsyncClient
+    ) -> None:  # type: ignore[override]
         self.targets, self.counter, self.client = targets, counter, client
 
     async def post(self, path: str) -> None:
         target = self.targets[next(self.counter) % len(self.targets)]
-        resp = await self.client.post(f"{target}/{path}", content=self.request.body, headers={
-            k: v for k, v in self.request.headers.items() if k.lower().startswith(("content-type", "x-telegram"))
-        })
+        resp = await self.client.post(
+            f"{target}/{path}",
+            content=self.request.body,
+            headers={
+                k: v
+                for k, v in self.request.headers.items()
+                if k.lower().startswith(("content-type", "x-telegram"))
+            },
+        )
         self.set_status(resp.status_code)
 
 
 @pytest.fixture
-async def pg_database(pg_problem: str | None) -> AsyncIterator[str]:  # noqa: F811
+async def pg_database(pg_problem: str | None) -> AsyncIterator[str]:
     """A fresh PostgreSQL database for separate processes (they cannot share a test schema)."""
     require_pg(pg_problem)
     name = f"omtanke_scale_{uuid.uuid4().hex[:8]}"
@@ -64,7 +71,9 @@ async def _wait_healthy(port: int, proc: subprocess.Popen[bytes]) -> None:
     async with httpx.AsyncClient() as client:
         for _ in range(300):
             if proc.poll() is not None:
-                raise AssertionError(f"replica exited: {proc.stderr.read().decode() if proc.stderr else ''}")
+                raise AssertionError(
+                    f"replica exited: {proc.stderr.read().decode() if proc.stderr else ''}"
+                )
             try:
                 if (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
                     return
@@ -75,11 +84,17 @@ async def _wait_healthy(port: int, proc: subprocess.Popen[bytes]) -> None:
 
 
 async def test_two_webhook_replicas_share_postgres(
-    tmp_path: Path, fake_api: FakeTelegramServer, pg_database: str  # noqa: F811
+    tmp_path: Path,
+    fake_api: FakeTelegramServer,
+    pg_database: str,
 ) -> None:
     lb_port = free_port()
     ports = [free_port(), free_port()]
-    env_base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_", "DATABASE_"))}
+    env_base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "WEBHOOK_", "DATABASE_"))
+    }
     env_base.update(
         TELEGRAM_BOT_TOKEN=DEFAULT_TOKEN,
         TELEGRAM_API_BASE_URL=fake_api.base_url,
@@ -91,18 +106,47 @@ async def test_two_webhook_replicas_share_postgres(
         REMINDER_POLL_SECONDS="0.3",
         WATCH_KNOWLEDGE="false",
     )
-    upgrade = subprocess.run([sys.executable, "-m", "bot", "db", "upgrade"], env=env_base, cwd=ROOT, capture_output=True, timeout=120, check=False)
+    upgrade = subprocess.run(
+        [sys.executable, "-m", "bot", "db", "upgrade"],
+        env=env_base,
+        cwd=ROOT,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
     assert upgrade.returncode == 0, upgrade.stderr
     client = httpx.AsyncClient()
-    lb = tornado.httpserver.HTTPServer(tornado.web.Application([
-        (r"/(.*)", RoundRobin, {"targets": [f"http://127.0.0.1:{p}" for p in ports], "counter": itertools.count(), "client": client}),
-    ]))
+    lb = tornado.httpserver.HTTPServer(
+        tornado.web.Application(
+            [
+                (
+                    r"/(.*)",
+                    RoundRobin,
+                    {
+                        "targets": [f"http://127.0.0.1:{p}" for p in ports],
+                        "counter": itertools.count(),
+                        "client": client,
+                    },
+                ),
+            ]
+        )
+    )
     lb.add_sockets(tornado.netutil.bind_sockets(lb_port, "127.0.0.1"))
     procs = []
     try:
         for i, port in enumerate(ports):
-            env = dict(env_base, WEBHOOK_PORT=str(port), SPOOL_PATH=str(tmp_path / f"spool{i}.jsonl"))
-            procs.append(subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+            env = dict(
+                env_base, WEBHOOK_PORT=str(port), SPOOL_PATH=str(tmp_path / f"spool{i}.jsonl")
+            )
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "bot", "run"],
+                    env=env,
+                    cwd=tmp_path,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                )
+            )
         for port, proc in zip(ports, procs, strict=True):
             await _wait_healthy(port, proc)
         # Reminders that fell due while nobody was running: both replicas race for them.
@@ -110,10 +154,18 @@ async def test_two_webhook_replicas_share_postgres(
         now = dt.datetime.now(dt.UTC)
         async with engine.begin() as conn:
             for i in range(30):
-                await conn.execute(text(
-                    "insert into reminders (user_key, chat_id, entry_id, language, due_at, state, created_at) "
-                    "values (:k, :chat, 'temu', 'en', :due, 'pending', :created)"
-                ), {"k": f"user{i}", "chat": 7000 + i, "due": now - dt.timedelta(minutes=1), "created": now - dt.timedelta(days=30)})
+                await conn.execute(
+                    text(
+                        "insert into reminders (user_key, chat_id, entry_id, language, due_at, state, created_at) "
+                        "values (:k, :chat, 'temu', 'en', :due, 'pending', :created)"
+                    ),
+                    {
+                        "k": f"user{i}",
+                        "chat": 7000 + i,
+                        "due": now - dt.timedelta(minutes=1),
+                        "created": now - dt.timedelta(days=30),
+                    },
+                )
         # Forty questions from ten people, through the one public address.
         users = [make_user(8000 + i, f"P{i}", "en") for i in range(10)]
         questions = ["is temu ok", "stanley cup", "shein?", "airfryer"]
@@ -122,7 +174,9 @@ async def test_two_webhook_replicas_share_postgres(
         assert {d.status_code for d in fake_api.deliveries} == {200}
         for _ in range(200):
             answers = fake_api.calls_of("sendMessage", lambda c: c.chat_id in {u.id for u in users})
-            reminders = fake_api.calls_of("sendMessage", lambda c: 7000 <= int(c.chat_id or 0) < 7100)
+            reminders = fake_api.calls_of(
+                "sendMessage", lambda c: 7000 <= int(c.chat_id or 0) < 7100
+            )
             if len(answers) >= 40 and len(reminders) >= 30:
                 break
             await asyncio.sleep(0.1)
@@ -130,14 +184,20 @@ async def test_two_webhook_replicas_share_postgres(
         answers = fake_api.calls_of("sendMessage", lambda c: c.chat_id in {u.id for u in users})
         reminders = fake_api.calls_of("sendMessage", lambda c: 7000 <= int(c.chat_id or 0) < 7100)
         assert len(answers) == 40, "each update answered exactly once"
-        assert sorted(int(c.chat_id or 0) for c in reminders) == list(range(7000, 7030)), "each reminder sent once"
+        assert sorted(int(c.chat_id or 0) for c in reminders) == list(range(7000, 7030)), (
+            "each reminder sent once"
+        )
         for proc in procs:
             proc.terminate()
         for proc in procs:
             assert proc.wait(timeout=30) == 0
         async with engine.connect() as conn:
             logged = (await conn.execute(text("select count(*) from questions"))).scalar()
-            sent = (await conn.execute(text("select count(*) from reminders where state = 'sent' and chat_id is null"))).scalar()
+            sent = (
+                await conn.execute(
+                    text("select count(*) from reminders where state = 'sent' and chat_id is null")
+                )
+            ).scalar()
         await engine.dispose()
         assert (logged, sent) == (40, 30)
     finally:

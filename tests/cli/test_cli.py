@@ -13,19 +13,41 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def omtanke(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[bytes]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "KNOWLEDGE_", "DATABASE_"))}
+def omtanke(
+    *args: str,
+    stdin: bytes | None = None,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+) -> subprocess.CompletedProcess[bytes]:
+    full_env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "KNOWLEDGE_", "DATABASE_"))
+    }
     full_env.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, env=full_env,
-        cwd=cwd or ROOT, timeout=120, check=False,
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        env=full_env,
+        cwd=cwd or ROOT,
+        timeout=120,
+        check=False,
     )
 
 
 def test_version_and_help() -> None:
     assert omtanke("--version").stdout.decode().startswith("omtanke ")
-    for args in (["--help"], ["ask", "--help"], ["kb", "check", "--help"], ["kb", "try", "--help"],
-                 ["stats", "--help"], ["db", "purge", "--help"], ["run", "--help"], ["doctor", "--help"]):
+    for args in (
+        ["--help"],
+        ["ask", "--help"],
+        ["kb", "check", "--help"],
+        ["kb", "try", "--help"],
+        ["stats", "--help"],
+        ["db", "purge", "--help"],
+        ["run", "--help"],
+        ["doctor", "--help"],
+    ):
         result = omtanke(*args)
         assert result.returncode == 0 and b"usage:" in result.stdout, args
 
@@ -87,7 +109,9 @@ def test_kb_check_exit_codes_and_strict(tmp_path: Path) -> None:
     kb = tmp_path / "kb"
     (kb / "home").mkdir(parents=True)
     good = (ROOT / "knowledge/entries/home/stanley-cup.yaml").read_text(encoding="utf-8")
-    (kb / "home" / "stanley-cup.yaml").write_text(good.replace("reviewed: 2026-11-28", "reviewed: 2020-01-01"), encoding="utf-8")
+    (kb / "home" / "stanley-cup.yaml").write_text(
+        good.replace("reviewed: 2026-11-28", "reviewed: 2020-01-01"), encoding="utf-8"
+    )
     warn = omtanke("kb", "check", str(kb))
     assert warn.returncode == 0 and b"warning: reviewed 2020-01-01" in warn.stdout
     assert omtanke("kb", "check", "--strict", str(kb)).returncode == 1
@@ -106,37 +130,62 @@ def test_kb_try_export_stale() -> None:
     export = json.loads(omtanke("kb", "export").stdout)
     assert len(export) >= 130
     first = export[0]
-    assert {"id", "category", "title", "verdict", "critique", "alternatives", "aliases", "sources", "reviewed"} <= set(first)
+    assert {
+        "id",
+        "category",
+        "title",
+        "verdict",
+        "critique",
+        "alternatives",
+        "aliases",
+        "sources",
+        "reviewed",
+    } <= set(first)
     assert "0 stale entries" in omtanke("kb", "stale").stdout.decode()
 
 
 def test_schema_json_is_current() -> None:
     result = omtanke("kb", "schema")
-    assert result.stdout.decode() == (ROOT / "knowledge" / "schema.json").read_text(encoding="utf-8"), (
-        "knowledge/schema.json is stale: run `make schema`"
-    )
+    assert result.stdout.decode() == (ROOT / "knowledge" / "schema.json").read_text(
+        encoding="utf-8"
+    ), "knowledge/schema.json is stale: run `make schema`"
 
 
 def test_bad_setting_is_one_line(tmp_path: Path) -> None:
     result = omtanke("ask", "temu", env={"TELEGRAM_BOT_TOKEN": "not-a-token"})
     assert result.returncode == 2
-    assert result.stderr.decode().strip() == "omtanke: TELEGRAM_BOT_TOKEN: does not look like a bot token from BotFather (digits:letters)"
+    assert (
+        result.stderr.decode().strip()
+        == "omtanke: TELEGRAM_BOT_TOKEN: does not look like a bot token from BotFather (digits:letters)"
+    )
     result = omtanke("ask", "temu", env={"ADMIN_IDS": "12,abc"})
-    assert result.returncode == 2 and b"ADMIN_IDS" in result.stderr and b"Traceback" not in result.stderr
+    assert (
+        result.returncode == 2
+        and b"ADMIN_IDS" in result.stderr
+        and b"Traceback" not in result.stderr
+    )
     result = omtanke("doctor", env={"DATABASE_URL": "mysql://x"})
     assert result.returncode == 2 and b"DATABASE_URL" in result.stderr
 
 
 def test_postgres_needs_a_secret(tmp_path: Path) -> None:
-    result = omtanke("run", env={"DATABASE_URL": "postgresql+asyncpg://postgres@127.0.0.1:5432/test"}, cwd=tmp_path)
+    result = omtanke(
+        "run",
+        env={"DATABASE_URL": "postgresql+asyncpg://postgres@127.0.0.1:5432/test"},
+        cwd=tmp_path,
+    )
     assert result.returncode == 2
-    assert b"OMTANKE_SECRET" in result.stderr and len(result.stderr.decode().strip().splitlines()) == 1
+    assert (
+        b"OMTANKE_SECRET" in result.stderr and len(result.stderr.decode().strip().splitlines()) == 1
+    )
 
 
 def test_terminal_chat_uses_the_pipeline_and_database(tmp_path: Path) -> None:
     db = tmp_path / "chat.db"
     env = {"DATABASE_URL": f"sqlite+aiosqlite:///{db}"}
-    result = omtanke("run", stdin="skal jeg købe en stanley kop?\nhej\nquit\n".encode(), env=env, cwd=tmp_path)
+    result = omtanke(
+        "run", stdin="skal jeg købe en stanley kop?\nhej\nquit\n".encode(), env=env, cwd=tmp_path
+    )
     out = result.stdout.decode()
     assert result.returncode == 0, result.stderr
     assert "terminal chat" in out and "Stanley-kop" in out and "Hvad overvejer du" in out
@@ -144,7 +193,11 @@ def test_terminal_chat_uses_the_pipeline_and_database(tmp_path: Path) -> None:
     assert oct((tmp_path / "chat.db.key").stat().st_mode & 0o777) == "0o600"
     import sqlite3
 
-    rows = sqlite3.connect(db).execute("select kind, entry_id, chat_type from questions order by created_at").fetchall()
+    rows = (
+        sqlite3.connect(db)
+        .execute("select kind, entry_id, chat_type from questions order by created_at")
+        .fetchall()
+    )
     assert rows == [("answer", "stanley-cup", "terminal"), ("smalltalk", None, "terminal")]
 
 
@@ -158,7 +211,9 @@ def test_doctor_reports_each_check(tmp_path: Path) -> None:
     env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'doc.db'}"}
     before = omtanke("doctor", env=env, cwd=tmp_path)
     out = before.stdout.decode()
-    assert before.returncode == 0 and "warn  migrations   at nothing" in out  # run migrates on start
+    assert (
+        before.returncode == 0 and "warn  migrations   at nothing" in out
+    )  # run migrates on start
     assert omtanke("db", "upgrade", env=env, cwd=tmp_path).returncode == 0
     after = omtanke("doctor", env={**env, "TELEGRAM_BOT_TOKEN": "123456:" + "A" * 35}, cwd=tmp_path)
     out = after.stdout.decode()
@@ -166,5 +221,12 @@ def test_doctor_reports_each_check(tmp_path: Path) -> None:
     for name in ("settings", "token", "mode", "secret", "database", "migrations", "knowledge"):
         assert any(line.split()[1:2] == [name] for line in out.splitlines()), name
     assert "A" * 35 not in out
-    down = omtanke("doctor", env={"DATABASE_URL": "postgresql+asyncpg://nobody@127.0.0.1:1/none", "OMTANKE_SECRET": "x" * 32}, cwd=tmp_path)
+    down = omtanke(
+        "doctor",
+        env={
+            "DATABASE_URL": "postgresql+asyncpg://nobody@127.0.0.1:1/none",
+            "OMTANKE_SECRET": "x" * 32,
+        },
+        cwd=tmp_path,
+    )
     assert down.returncode == 1 and "FAIL  database     unreachable" in down.stdout.decode()

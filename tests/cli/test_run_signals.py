@@ -9,14 +9,19 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from tests.telegram.conftest import fake_api  # noqa: F401
 from tests.telegram.fake_api import DEFAULT_TOKEN, FakeTelegramServer, make_user
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-async def test_polling_process_answers_and_exits_0_on_sigterm(tmp_path: Path, fake_api: FakeTelegramServer) -> None:  # noqa: F811
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_", "WEBHOOK_"))}
+async def test_polling_process_answers_and_exits_0_on_sigterm(
+    tmp_path: Path, fake_api: FakeTelegramServer
+) -> None:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "DATABASE_", "WEBHOOK_"))
+    }
     env.update(
         TELEGRAM_BOT_TOKEN=DEFAULT_TOKEN,
         TELEGRAM_API_BASE_URL=fake_api.base_url,
@@ -25,8 +30,14 @@ async def test_polling_process_answers_and_exits_0_on_sigterm(tmp_path: Path, fa
         LOG_LEVEL="DEBUG",
     )
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", env=env, cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         await fake_api.wait_for("getUpdates", timeout=60)

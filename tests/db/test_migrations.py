@@ -12,7 +12,7 @@ from sqlalchemy.pool import NullPool
 
 from db import migrate
 from db.models import Base
-from tests.db.conftest import Database
+from tests.db.fixtures import Database
 
 REPO = Path(__file__).resolve().parents[2]
 TABLES = {"users", "questions", "feedback", "reminders"}

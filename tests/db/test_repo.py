@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db import repo
 from db.models import Feedback, Question, Reminder, User
-from tests.db.conftest import Database
+from tests.db.fixtures import Database
 
 UTC = dt.UTC
 T0 = dt.datetime(2025, 3, 10, 12, 0, tzinfo=UTC)

@@ -19,7 +19,7 @@ from db import repo
 from db.models import Base, Question
 from db.pseudonym import pseudonymise
 from db.writer import FeedbackLog, ForgetUser, LogWriter, QuestionLog, UserSeen, new_question_id
-from tests.db.conftest import Database
+from tests.db.fixtures import Database
 
 REPO = Path(__file__).resolve().parents[2]
 T0 = dt.datetime(2025, 3, 10, 12, tzinfo=dt.UTC)

@@ -28,7 +28,7 @@ from db.writer import (
     apply_records,
     new_question_id,
 )
-from tests.db.conftest import Database, Outage, TcpProxy
+from tests.db.fixtures import Database, Outage, TcpProxy
 
 SM = async_sessionmaker[AsyncSession]
 T0 = dt.datetime(2025, 3, 10, 12, tzinfo=dt.UTC)

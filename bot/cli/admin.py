@@ -7,15 +7,30 @@ import asyncio
 import csv
 import datetime as dt
 import json
+import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO, TypeVar
 
-from bot.settings import Settings
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.cli.errors import CliError
+from bot.core.services import DB_ERRORS
+from bot.core.settings import Settings
+from bot.core.stats import StatsReport, build_report, cluster_gaps, render_chart
+from db import repo
+from db.engine import make_engine, make_sessionmaker
+from db.migrate import current, head, upgrade
+from db.pseudonym import SecretRequired, key_path, resolve_secret
+from knowledge.loader import load_knowledge_base
+
+T = TypeVar("T")
+Work = Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]]
 
 
-async def _with_db(settings: Settings, work: Any) -> Any:
-    from db.engine import make_engine, make_sessionmaker
-
+async def _with_db(settings: Settings, work: Work[T]) -> T:
     engine = make_engine(settings.database_url)
     try:
         return await work(make_sessionmaker(engine))
@@ -23,34 +38,30 @@ async def _with_db(settings: Settings, work: Any) -> Any:
         await engine.dispose()
 
 
-def _fail(message: str) -> Exception:
-    from bot.cli import CliError
-
-    return CliError(message)
+def _db_failure(what: str, exc: BaseException) -> CliError:
+    """One line naming what failed and why (SQLAlchemy's "Background on this error" cut off)."""
+    detail = str(exc).split("\n")[0].split("(Background on this error")[0].strip()
+    return CliError(f"{what}: {type(exc).__name__}: {detail[:200]}")
 
 
 async def cmd_db_upgrade(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     """Run the migrations to the newest revision."""
-    from db.migrate import current, upgrade
-
     try:
         await upgrade(settings.database_url)
         revision = await current(settings.database_url)
-    except Exception as exc:
-        raise _fail(f"migration failed: {type(exc).__name__}: {exc}") from None
+    except DB_ERRORS as exc:
+        raise _db_failure("migration failed", exc) from None
     out.write(f"database is at revision {revision}\n")
     return 0
 
 
 async def cmd_db_purge(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     """Delete questions and feedback older than N days."""
-    from db import repo
-
     if args.older_than < 1:
-        raise _fail("--older-than must be at least 1 day")
+        raise CliError("--older-than must be at least 1 day")
     cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=args.older_than)
 
-    async def work(sessionmaker: Any) -> dict[str, int]:
+    async def work(sessionmaker: async_sessionmaker[AsyncSession]) -> dict[str, int]:
         async with sessionmaker() as session:
             counts = await repo.purge_older_than(session, cutoff=cutoff)
             await session.commit()
@@ -58,8 +69,8 @@ async def cmd_db_purge(args: argparse.Namespace, settings: Settings, out: TextIO
 
     try:
         counts = await _with_db(settings, work)
-    except Exception as exc:
-        raise _fail(f"purge failed: {type(exc).__name__}: {exc}") from None
+    except DB_ERRORS as exc:
+        raise _db_failure("purge failed", exc) from None
     summary = ", ".join(f"{k}: {v}" for k, v in counts.items())
     out.write(f"deleted rows older than {cutoff:%Y-%m-%d %H:%M} UTC – {summary}\n")
     return 0
@@ -67,14 +78,12 @@ async def cmd_db_purge(args: argparse.Namespace, settings: Settings, out: TextIO
 
 async def cmd_stats(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     """Usage statistics as a table, JSON or CSV; optionally a PNG chart."""
-    from bot.stats import build_report, render_chart
-
     if args.days < 1:
-        raise _fail("--days must be at least 1")
+        raise CliError("--days must be at least 1")
     try:
         report = await _with_db(settings, lambda sm: build_report(sm, args.days))
-    except Exception as exc:
-        raise _fail(f"cannot read statistics: {type(exc).__name__}: {exc}") from None
+    except DB_ERRORS as exc:
+        raise _db_failure("cannot read statistics", exc) from None
     if args.chart:
         png = await asyncio.to_thread(render_chart, report, "en")
         await asyncio.to_thread(Path(args.chart).write_bytes, png)
@@ -90,22 +99,26 @@ async def cmd_stats(args: argparse.Namespace, settings: Settings, out: TextIO) -
     else:
         _print_table(report, out)
     if args.chart:
-        print(f"chart written to {args.chart}", file=__import__("sys").stderr)
+        print(f"chart written to {args.chart}", file=sys.stderr)
     return 0
 
 
-def _print_entries(rows: list[tuple[str, int, int, int]], args: argparse.Namespace, out: TextIO) -> int:
+def _print_entries(
+    rows: list[tuple[str, int, int, int]], args: argparse.Namespace, out: TextIO
+) -> int:
     if args.json:
-        out.write(json.dumps([{"id": e, "answers": a, "helpful": h, "not_helpful": n} for e, a, h, n in rows]) + "\n")
+        out.write(
+            json.dumps(
+                [{"id": e, "answers": a, "helpful": h, "not_helpful": n} for e, a, h, n in rows]
+            )
+            + "\n"
+        )
         return 0
     if args.csv:
         writer = csv.writer(out)
         writer.writerow(["entry", "answers", "helpful", "not_helpful"])
         writer.writerows(rows)
         return 0
-    from rich.console import Console
-    from rich.table import Table
-
     table = Table(title="Entries, worst 👍 ratio first")
     for col in ("entry", "answers", "👍", "👎"):
         table.add_column(col, justify="left" if col == "entry" else "right")
@@ -115,20 +128,24 @@ def _print_entries(rows: list[tuple[str, int, int, int]], args: argparse.Namespa
     return 0
 
 
-def _print_table(report: Any, out: TextIO) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
+def _print_table(report: StatsReport, out: TextIO) -> None:
     console = Console(file=out)
     s = report.summary
     table = Table(title=f"Omtanke – last {report.days} days (since {report.since:%Y-%m-%d})")
     table.add_column("measure")
     table.add_column("value", justify="right")
     rows = [
-        ("questions", s["questions"]), ("answered", s["answered"]), ("suggestions", s["suggestions"]),
-        ("unanswered", s["unanswered"]), ("small talk", s["smalltalk"]), ("users", s["users"]),
-        ("answer rate", f"{report.answer_rate:.0%}"), ("👍", s["helpful"]), ("👎", s["not_helpful"]),
-        ("👍 share", f"{report.helpful_share:.0%}"), ("reminders pending", s["reminders_pending"]),
+        ("questions", s["questions"]),
+        ("answered", s["answered"]),
+        ("suggestions", s["suggestions"]),
+        ("unanswered", s["unanswered"]),
+        ("small talk", s["smalltalk"]),
+        ("users", s["users"]),
+        ("answer rate", f"{report.answer_rate:.0%}"),
+        ("👍", s["helpful"]),
+        ("👎", s["not_helpful"]),
+        ("👍 share", f"{report.helpful_share:.0%}"),
+        ("reminders pending", s["reminders_pending"]),
     ]
     for name, value in rows:
         table.add_row(name, str(value))
@@ -148,19 +165,16 @@ def _print_table(report: Any, out: TextIO) -> None:
 
 async def cmd_kb_gaps(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     """Unanswered questions grouped by similarity, most asked first."""
-    from bot.stats import cluster_gaps
-    from db import repo
-
     since = dt.datetime.now(dt.UTC) - dt.timedelta(days=args.days)
 
-    async def work(sessionmaker: Any) -> list[str]:
+    async def work(sessionmaker: async_sessionmaker[AsyncSession]) -> list[str]:
         async with sessionmaker() as session:
             return list(await repo.unanswered_texts(session, since=since))
 
     try:
         texts = await _with_db(settings, work)
-    except Exception as exc:
-        raise _fail(f"cannot read questions: {type(exc).__name__}: {exc}") from None
+    except DB_ERRORS as exc:
+        raise _db_failure("cannot read questions", exc) from None
     gaps = cluster_gaps(texts)
     for gap in gaps:
         extra = f"   (also: {' | '.join(gap.examples)})" if gap.examples else ""
@@ -171,11 +185,6 @@ async def cmd_kb_gaps(args: argparse.Namespace, settings: Settings, out: TextIO)
 
 async def cmd_doctor(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     """One line per check: settings, token, secret, database, migrations, knowledge base."""
-    from bot.cli import knowledge_dir
-    from db.migrate import current, head
-    from db.pseudonym import SecretRequired, key_path, resolve_secret
-    from knowledge.loader import load_knowledge_base
-
     failures = 0
 
     def line(ok: bool | None, name: str, detail: str) -> None:
@@ -190,13 +199,20 @@ async def cmd_doctor(args: argparse.Namespace, settings: Settings, out: TextIO) 
     else:
         line(True, "token", "TELEGRAM_BOT_TOKEN has the BotFather format")
     mode = f"webhook {settings.webhook_url}" if settings.webhook_url else "polling"
-    line(True, "mode", mode + (f", {len(settings.admin_ids)} admins" if settings.admin_ids else ", no admins"))
-    secret = settings.omtanke_secret.get_secret_value() if settings.omtanke_secret else None
-    if secret:
+    line(
+        True,
+        "mode",
+        mode + (f", {len(settings.admin_ids)} admins" if settings.admin_ids else ", no admins"),
+    )
+    if settings.secret:
         line(True, "secret", "OMTANKE_SECRET set")
     elif settings.is_sqlite:
         path = key_path(settings.database_url)
-        line(None, "secret", f"OMTANKE_SECRET not set: key file {path}{' exists' if path.exists() else ' will be created'}")
+        line(
+            None,
+            "secret",
+            f"OMTANKE_SECRET not set: key file {path}{' exists' if path.exists() else ' will be created'}",
+        )
     else:
         try:
             resolve_secret(settings.database_url, None)
@@ -209,12 +225,20 @@ async def cmd_doctor(args: argparse.Namespace, settings: Settings, out: TextIO) 
         if revision == newest:
             line(True, "migrations", f"at head {newest}")
         else:
-            line(False if revision else None, "migrations", f"at {revision or 'nothing'}, head is {newest}: run `omtanke db upgrade` (run does it on start)")
-    except Exception as exc:
+            line(
+                False if revision else None,
+                "migrations",
+                f"at {revision or 'nothing'}, head is {newest}: run `omtanke db upgrade` (run does it on start)",
+            )
+    except DB_ERRORS as exc:
         line(False, "database", f"unreachable: {type(exc).__name__}: {str(exc)[:120]}")
-    report = load_knowledge_base(knowledge_dir(settings))
+    report = load_knowledge_base(settings.knowledge_root)
     if report.kb is not None:
-        line(True, "knowledge", f"{len(report.kb.entries)} entries, {len(report.warnings)} warnings ({knowledge_dir(settings)})")
+        line(
+            True,
+            "knowledge",
+            f"{len(report.kb.entries)} entries, {len(report.warnings)} warnings ({settings.knowledge_root})",
+        )
     else:
         line(False, "knowledge", f"{len(report.errors)} errors: run `omtanke kb check`")
     out.write("all checks passed\n" if failures == 0 else f"{failures} checks failed\n")

@@ -16,12 +16,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "alt.borrow": {"da": "Lån eller lej", "en": "Borrow or rent"},
     "alt.secondhand": {"da": "Køb brugt", "en": "Buy second-hand"},
     "alt.repair": {"da": "Reparér", "en": "Repair"},
-    "alt.new": {"da": "Køb bedre nyt – til sidst", "en": "Buy better new – last"},
+    "alt.new": {"da": "Hvis du køber nyt", "en": "If you buy new"},
     "card.why": {"da": "Hvorfor tænke sig om", "en": "Why reconsider"},
     "card.instead": {"da": "I stedet", "en": "Instead"},
     "card.ask": {"da": "Spørg dig selv", "en": "Ask yourself"},
     "card.sources": {"da": "Kilder", "en": "Sources"},
-    "card.reviewed": {"da": "Gennemgået {date}", "en": "Reviewed {date}"},
     "btn.helpful": {"da": "👍 Brugbart", "en": "👍 Helpful"},
     "btn.not_helpful": {"da": "👎 Ikke brugbart", "en": "👎 Not helpful"},
     "btn.related": {"da": "🔗 Relaterede", "en": "🔗 Show related"},
@@ -34,7 +33,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "btn.forget_yes": {"da": "🗑️ Ja, slet alt om mig", "en": "🗑️ Yes, delete everything"},
     "btn.cancel": {"da": "Annullér", "en": "Cancel"},
     "btn.cancel_reminder": {"da": "Annullér påmindelsen", "en": "Cancel the reminder"},
-    "btn.still_want": {"da": "Ja, jeg vil stadig have den", "en": "Yes, I still want it"},
+    "btn.still_want": {"da": "Ja, det vil jeg stadig gerne", "en": "Yes, I still want it"},
     "btn.dont_want": {"da": "Nej, det gik over", "en": "No, it passed"},
     "start": {
         "da": (
@@ -75,7 +74,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Should I buy a Stanley cup?|Is Temu ok?|Is an air fryer worth it?",
     },
     "smalltalk.greeting": {
-        "da": "Hej 👋 Hvad overvejer du at købe? Skriv produktet, så giver jeg dig et bud.",
+        "da": "Hej 👋 Hvad overvejer du at købe? Skriv produktet, så får du mit bud.",
         "en": "Hi 👋 What are you thinking of buying? Type the product and I'll give you my take.",
     },
     "smalltalk.thanks": {
@@ -101,7 +100,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "I only read text 🙂 Type the name of what you're thinking of buying.",
     },
     "not_text": {
-        "da": "Jeg kan kun læse tekst-spørgsmål 🙂 Skriv fx “er airfryer en god idé?”",
+        "da": "Jeg kan kun læse tekstspørgsmål 🙂 Skriv fx “er en airfryer en god idé?”",
         "en": "I can only read text questions 🙂 Try e.g. “is an air fryer a good idea?”",
     },
     "edited": {
@@ -117,20 +116,24 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "related": {"da": "Relaterede emner:", "en": "Related topics:"},
     "feedback.thanks": {"da": "Tak for din feedback!", "en": "Thanks for your feedback!"},
     "reminder.set": {
-        "da": "⏳ Jeg minder dig om <b>{title}</b> om {days} dage. Venter du stadig til den tid, "
-        "så ved du, at du virkelig vil have den.",
+        "da": "⏳ Jeg minder dig om <b>{title}</b> om {days} dage. Har du stadig lyst til det "
+        "til den tid, er det nok mere end en impuls.",
         "en": "⏳ I'll remind you about <b>{title}</b> in {days} days. If you still want it "
-        "then, you'll know it's not just an impulse.",
+        "then, it's probably more than an impulse.",
     },
     "reminder.exists": {
         "da": "Du har allerede en påmindelse om <b>{title}</b>.",
         "en": "You already have a reminder about <b>{title}</b>.",
     },
     "reminder.due": {
-        "da": "⏳ For {days} dage siden overvejede du <b>{title}</b>. Vil du stadig have den?",
+        "da": "⏳ For {days} dage siden overvejede du <b>{title}</b>. Har du stadig lyst til det?",
         "en": "⏳ {days} days ago you were considering <b>{title}</b>. Do you still want it?",
     },
     "reminder.cancelled": {"da": "Påmindelsen er annulleret.", "en": "The reminder is cancelled."},
+    "reminder.not_found": {
+        "da": "Den påmindelse findes ikke længere – måske er den allerede sendt eller annulleret.",
+        "en": "That reminder no longer exists – it may already have been sent or cancelled.",
+    },
     "reminder.still_want": {
         "da": "Fair nok – så har du tænkt dig om. Overvej brugt først, og køb noget, der holder. 🌱",
         "en": "Fair enough – you've given it thought. Consider second-hand first, and buy something that lasts. 🌱",
@@ -152,8 +155,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "<b>Privatliv</b>\n"
             "• Jeg gemmer dine spørgsmål, mine svar og dine 👍/👎 – så redaktørerne kan se, hvad "
             "folk spørger om, og forbedre svarene.\n"
-            "• Du gemmes under et pseudonym (en nøglet hash), aldrig dit Telegram-id, navn eller "
-            "telefonnummer.\n"
+            "• Du gemmes under et pseudonym: en kode, der beregnes ud fra dit Telegram-id med en "
+            "hemmelig nøgle, så ingen kan regne baglæns til dig. Dit Telegram-id, navn og "
+            "telefonnummer gemmes aldrig.\n"
             "• Beder du om en påmindelse, gemmer jeg chat-id'et, indtil den er sendt eller annulleret.\n"
             "• Spørgsmål og feedback slettes automatisk efter {days} dage.\n"
             "• /forget sletter alt om dig med det samme."
@@ -162,8 +166,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "<b>Privacy</b>\n"
             "• I store your questions, my answers and your 👍/👎 – so curators can see what "
             "people ask and improve the answers.\n"
-            "• You are stored under a pseudonym (a keyed hash), never your Telegram id, name or "
-            "phone number.\n"
+            "• You are stored under a pseudonym: a code computed from your Telegram id with a "
+            "secret key, so nobody can trace it back to you. Your Telegram id, name and phone "
+            "number are never stored.\n"
             "• If you ask for a reminder, I keep the chat id until it is sent or cancelled.\n"
             "• Questions and feedback are deleted automatically after {days} days.\n"
             "• /forget deletes everything about you right away."
@@ -236,9 +241,29 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "da": "Besvaret|Forslag|Ubesvaret|Spørgsmål pr. dag",
         "en": "Answered|Suggestions|Unanswered|Questions per day",
     },
-    "inline.none": {
-        "da": "Intet fundet – skriv et produkt",
-        "en": "Nothing found – type a product",
+    "terminal.welcome": {
+        "da": "<b>Omtanke</b> 🌱 – skriv et spørgsmål, et tal for at trykke på en knap, /help for "
+        "hjælp eller <i>quit</i> for at stoppe. / Type a question, a number to press a button, /help or <i>quit</i>.",
+        "en": "<b>Omtanke</b> 🌱 – type a question, a number to press a button, /help for help "
+        "or <i>quit</i> to stop.",
+    },
+    "terminal.no_choice": {
+        "da": "Der er ingen knap med det nummer (1–{n}).",
+        "en": "There is no button with that number (1–{n}).",
+    },
+    "terminal.telegram_only": {
+        "da": "Påmindelser sendes i Telegram – i terminalen kan jeg ikke minde dig om noget.",
+        "en": "Reminders are sent in Telegram – the terminal cannot remind you later.",
+    },
+    "terminal.admin": {
+        "da": "Administratorkommandoer findes på kommandolinjen: <code>omtanke stats</code>, "
+        "<code>omtanke kb gaps</code> (genindlæsning sker af sig selv).",
+        "en": "Admin commands live on the command line: <code>omtanke stats</code>, "
+        "<code>omtanke kb gaps</code> (reloading happens by itself).",
+    },
+    "terminal.unknown": {
+        "da": "Den kommando kender jeg ikke. Prøv /help, /topics, /language, /privacy eller /forget.",
+        "en": "I don't know that command. Try /help, /topics, /language, /privacy or /forget.",
     },
     "cmd.start": {"da": "Kom i gang", "en": "Get started"},
     "cmd.help": {"da": "Hjælp og eksempler", "en": "Help and examples"},

@@ -6,10 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-try:  # tests/ and tests/telegram/ are packages (both have __init__.py)
-    from .fake_api import FakeTelegramServer
-except ImportError:  # rootdir-style: this directory is on sys.path, no package
-    from fake_api import FakeTelegramServer  # type: ignore[no-redef]
+from tests.telegram.fake_api import FakeTelegramServer
 
 
 @pytest.fixture

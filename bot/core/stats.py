@@ -9,8 +9,10 @@ from html import escape
 from typing import Any
 
 from rapidfuzz import fuzz
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import t
+from bot.core.i18n import t
+from db import repo
 from knowledge.text import fold
 
 
@@ -57,12 +59,14 @@ class StatsReport:
         }
 
 
-async def build_report(sessionmaker: Any, days: int, *, now: dt.datetime | None = None) -> StatsReport:
+async def build_report(
+    sessionmaker: async_sessionmaker[AsyncSession], days: int, *, now: dt.datetime | None = None
+) -> StatsReport:
     """Query the database for one period (one session, read only)."""
-    from db import repo
-
     now = now or dt.datetime.now(dt.UTC)
-    since = (now - dt.timedelta(days=days)).replace(hour=0, minute=0, second=0, microsecond=0) + dt.timedelta(days=1)
+    since = (now - dt.timedelta(days=days)).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    ) + dt.timedelta(days=1)
     async with sessionmaker() as session:
         summary = await repo.stats_summary(session, since=since)
         end_of_today = now.replace(hour=0, minute=0, second=0, microsecond=0) + dt.timedelta(days=1)
@@ -84,6 +88,7 @@ async def build_report(sessionmaker: Any, days: int, *, now: dt.datetime | None 
 
 def render_chart(report: StatsReport, lang: str) -> bytes:
     """Questions per day, stacked by outcome, as a PNG (matplotlib's Agg backend, no display)."""
+    # Imported here: matplotlib costs ~0.5 s of start-up that only admins' charts need.
     import matplotlib
 
     matplotlib.use("Agg")
@@ -118,10 +123,21 @@ def caption_html(report: StatsReport, lang: str, titles: dict[str, str]) -> str:
     lines = [
         f"<b>{escape(t('stats.title', lang, days=report.days))}</b>",
         escape(t("stats.totals", lang, questions=s["questions"], users=s["users"])),
-        escape(t("stats.kinds", lang, answered=s["answered"], suggestions=s["suggestions"], unanswered=s["unanswered"])),
         escape(
             t(
-                "stats.rates", lang, rate=f"{report.answer_rate:.0%}", helpful=f"{report.helpful_share:.0%}",
+                "stats.kinds",
+                lang,
+                answered=s["answered"],
+                suggestions=s["suggestions"],
+                unanswered=s["unanswered"],
+            )
+        ),
+        escape(
+            t(
+                "stats.rates",
+                lang,
+                rate=f"{report.answer_rate:.0%}",
+                helpful=f"{report.helpful_share:.0%}",
                 clicks=s["helpful"] + s["not_helpful"],
             )
         ),
@@ -174,7 +190,8 @@ def gaps_html(gaps: list[Gap], lang: str, days: int, limit: int = 20) -> str:
     head = f"<b>{escape(t('admin.gaps_title', lang, days=days))}</b>"
     lines = [head]
     for gap in gaps[:limit]:
-        extra = f" <i>({escape(' · '.join(e[:40] for e in gap.examples))})</i>" if gap.examples else ""
+        extra = (
+            f" <i>({escape(' · '.join(e[:40] for e in gap.examples))})</i>" if gap.examples else ""
+        )
         lines.append(f"{gap.count}× {escape(gap.text[:80])}{extra}")
     return "\n".join(lines)
-

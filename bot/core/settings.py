@@ -9,8 +9,11 @@ from typing import Annotated, Any
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from db.engine import DEFAULT_URL
+from knowledge.loader import DEFAULT_DIR
+from knowledge.matcher import Thresholds
+
 TOKEN_PATTERN = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{30,}$")
-DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///omtanke.db"
 
 
 class SettingsError(Exception):
@@ -24,7 +27,7 @@ class Settings(BaseSettings):
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str | None = None
-    database_url: str = DEFAULT_DATABASE_URL
+    database_url: str = DEFAULT_URL
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     knowledge_dir: Path | None = None
     omtanke_secret: SecretStr | None = None
@@ -76,9 +79,7 @@ class Settings(BaseSettings):
     @classmethod
     def _database_url(cls, value: str) -> str:
         if not re.match(r"^(sqlite\+aiosqlite|postgresql\+asyncpg)://", value):
-            raise ValueError(
-                "must start with sqlite+aiosqlite:// or postgresql+asyncpg://"
-            )
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
         return value
 
     @field_validator("webhook_secret_token", mode="before")
@@ -102,6 +103,27 @@ class Settings(BaseSettings):
     def token(self) -> str | None:
         """The bot token, or None for the terminal chat."""
         return self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else None
+
+    @property
+    def secret(self) -> str | None:
+        """OMTANKE_SECRET in clear text (for the pseudonymisation key), or None."""
+        return self.omtanke_secret.get_secret_value() if self.omtanke_secret else None
+
+    @property
+    def webhook_secret(self) -> str | None:
+        """WEBHOOK_SECRET_TOKEN in clear text, or None."""
+        token = self.webhook_secret_token
+        return token.get_secret_value() if token else None
+
+    @property
+    def thresholds(self) -> Thresholds:
+        """The matcher's answer and suggestion scores."""
+        return Thresholds(answer=self.match_answer_threshold, suggest=self.match_suggest_threshold)
+
+    @property
+    def knowledge_root(self) -> Path:
+        """KNOWLEDGE_DIR, or the entries shipped with the package."""
+        return self.knowledge_dir or DEFAULT_DIR
 
     @property
     def is_sqlite(self) -> bool:

@@ -1,4 +1,10 @@
-"""Long-lived services of a running bot, created in post_init and reached via bot_data."""
+"""The long-lived services of a running bot or terminal chat, built once per process.
+
+Guarantees: answers never wait for the database (questions go to the write-behind log; a
+language lookup waits at most half a second); user actions that need the database run in one
+`unit_of_work`, bounded by `DB_TIMEOUT`, and a database outage is reported as
+`DatabaseUnavailable` with its cause logged once, never as a traceback to the user.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +13,42 @@ import datetime as dt
 import logging
 import time
 from collections import OrderedDict, deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Literal
 
-from bot.core import Advisor, Answer, KnowledgeHolder
-from bot.settings import Settings
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-
-    from db.writer import LogWriter
+from bot.core.advisor import Advisor, Answer
+from bot.core.knowledge import KnowledgeHolder
+from bot.core.settings import Settings
+from db import repo
+from db.engine import make_engine, make_sessionmaker
+from db.pseudonym import pseudonymise, resolve_secret
+from db.writer import LogWriter, QuestionLog, UserSeen
 
 log = logging.getLogger(__name__)
 
 DB_TIMEOUT = 3.0
-"""Seconds a handler waits for the database on user actions that need it (never for answers)."""
+"""Seconds a user action waits for the database (answers themselves never wait)."""
+
+DB_ERRORS: tuple[type[BaseException], ...] = (SQLAlchemyError, OSError, TimeoutError)
+"""What an unreachable, slow or refusing database raises through SQLAlchemy and its drivers."""
+
+
+class DatabaseUnavailable(Exception):
+    """The database could not serve a user action right now (the cause is logged)."""
+
+
+def database_unavailable(what: str, exc: BaseException) -> DatabaseUnavailable:
+    """Log why `what` failed (one line with the cause) and return the error to raise."""
+    log.warning("%s: database unavailable (%s: %s)", what, type(exc).__name__, str(exc)[:200])
+    return DatabaseUnavailable(what)
+
+
+Gate = Literal["ok", "notice", "drop"]
 
 
 class FloodGate:
@@ -35,7 +60,7 @@ class FloodGate:
         self._hits: dict[str, deque[float]] = {}
         self._noticed: set[str] = set()
 
-    def check(self, user_key: str, now: float | None = None) -> str:
+    def check(self, user_key: str, now: float | None = None) -> Gate:
         """'ok', 'notice' (first message over the limit) or 'drop'."""
         now = time.monotonic() if now is None else now
         hits = self._hits.setdefault(user_key, deque())
@@ -67,18 +92,20 @@ class RecentAnswers:
         self._items: OrderedDict[str, list[str]] = OrderedDict()
 
     def put(self, question_id: str, candidate_ids: list[str]) -> None:
+        """Remember a question's candidates, forgetting the oldest past `size`."""
         self._items[question_id] = candidate_ids
         self._items.move_to_end(question_id)
         while len(self._items) > self.size:
             self._items.popitem(last=False)
 
     def get(self, question_id: str) -> list[str] | None:
+        """The candidates of a recent question, or None if it is not (or no longer) here."""
         return self._items.get(question_id)
 
 
 @dataclass
 class Services:
-    """Everything handlers need, built once per process."""
+    """Everything the core needs at run time, built once per process."""
 
     settings: Settings
     holder: KnowledgeHolder
@@ -92,45 +119,46 @@ class Services:
     languages: dict[str, tuple[str | None, float]] = field(default_factory=dict)
     background: set[asyncio.Task[Any]] = field(default_factory=set)
 
-    def user_key(self, telegram_id: int) -> str:
-        """The pseudonymous key of a Telegram user (HMAC-SHA256); raw ids are never stored."""
-        from db.pseudonym import pseudonymise
-
-        return pseudonymise(self.key, telegram_id)
+    def user_key(self, user_id: int) -> str:
+        """The pseudonymous key of a user (HMAC-SHA256); raw ids are never stored."""
+        return pseudonymise(self.key, user_id)
 
     async def language_of(self, user_key: str) -> str | None:
         """The user's chosen language: cached a minute; a slow database means "unknown"."""
         cached = self.languages.get(user_key)
         if cached and time.monotonic() - cached[1] < 60:
             return cached[0]
-        from db import repo
-
         try:
             async with asyncio.timeout(0.5), self.sessionmaker() as session:
                 lang = await repo.get_user_language(session, user_key=user_key)
-        except Exception:  # the answer must not wait for, or fail with, the database
-            log.warning("language lookup failed; answering without a stored preference")
-            # Remember the failure for a minute too, so an outage costs one short wait, not one per message.
+        except DB_ERRORS as exc:  # the answer must not wait for, or fail with, the database
+            database_unavailable("language lookup", exc)
+            # Remember the failure for a minute too: an outage costs one short wait, not one per message.
             fallback = cached[0] if cached else None
             self.languages[user_key] = (fallback, time.monotonic())
             return fallback
         self.languages[user_key] = (lang, time.monotonic())
         return lang
 
-    @asynccontextmanager
-    async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
-        """One session for one user action, bounded by DB_TIMEOUT; commits when the block succeeds."""
-        async with asyncio.timeout(DB_TIMEOUT), self.sessionmaker() as session:
-            yield session
-            await session.commit()
-
     def remember_language(self, user_key: str, lang: str | None) -> None:
+        """Update the language cache after the user chose one."""
         self.languages[user_key] = (lang, time.monotonic())
+
+    @asynccontextmanager
+    async def unit_of_work(self, what: str) -> AsyncIterator[AsyncSession]:
+        """One session for one user action, bounded by DB_TIMEOUT; commits when the block succeeds.
+
+        Database failures become `DatabaseUnavailable` (logged with their cause as `what`).
+        """
+        try:
+            async with asyncio.timeout(DB_TIMEOUT), self.sessionmaker() as session:
+                yield session
+                await session.commit()
+        except DB_ERRORS as exc:
+            raise database_unavailable(what, exc) from exc
 
     def log_answer(self, answer: Answer, *, user_key: str, chat_type: str) -> None:
         """Hand the question to the write-behind logger (never waits for the database)."""
-        from db.writer import QuestionLog, UserSeen
-
         now = dt.datetime.now(dt.UTC)
         self.writer.submit(UserSeen(user_key=user_key, language=answer.lang, seen_at=now))
         self.writer.submit(
@@ -153,7 +181,7 @@ class Services:
         )
         self.recent.put(answer.question_id, [c.id for c in answer.result.candidates])
 
-    def spawn(self, coro: Any) -> None:
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
         """Run a coroutine in the background, keeping a reference until it finishes."""
         task = asyncio.ensure_future(coro)
         self.background.add(task)
@@ -162,24 +190,11 @@ class Services:
 
 async def open_services(settings: Settings, holder: KnowledgeHolder | None = None) -> Services:
     """Connect the database, start the writer and load the knowledge base."""
-    from bot.cli import knowledge_dir
-    from db.engine import make_engine, make_sessionmaker
-    from db.pseudonym import resolve_secret
-    from db.writer import LogWriter
-    from knowledge.matcher import Thresholds
-
-    secret = settings.omtanke_secret.get_secret_value() if settings.omtanke_secret else None
-    key, notice = resolve_secret(settings.database_url, secret)
+    key, notice = resolve_secret(settings.database_url, settings.secret)
     if notice:
         log.warning(notice)
     if holder is None:
-        holder = KnowledgeHolder(
-            knowledge_dir(settings),
-            Thresholds(
-                answer=settings.match_answer_threshold,
-                suggest=settings.match_suggest_threshold,
-            ),
-        )
+        holder = KnowledgeHolder(settings.knowledge_root, settings.thresholds)
     engine = make_engine(settings.database_url)
     sessionmaker = make_sessionmaker(engine)
     writer = LogWriter(sessionmaker, spool_path=settings.spool_path)

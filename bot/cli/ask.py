@@ -1,0 +1,128 @@
+"""`omtanke ask` and the curators' `omtanke kb …` tools."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+from bot.cli.console import console_for, print_reply
+from bot.cli.errors import CliError
+from bot.core.advisor import Advisor, entry_json
+from bot.core.knowledge import KnowledgeError, KnowledgeHolder
+from bot.core.replies import reply_for
+from bot.core.settings import Settings
+from knowledge.jsonschema import entry_schema_json
+from knowledge.loader import STALE_AFTER_DAYS, load_knowledge_base
+
+
+def load_holder(settings: Settings) -> KnowledgeHolder:
+    """The knowledge base, or a CliError after listing its first errors on stderr."""
+    try:
+        return KnowledgeHolder(settings.knowledge_root, settings.thresholds)
+    except KnowledgeError as exc:
+        for problem in exc.report.errors[:20]:
+            print(problem, file=sys.stderr)
+        raise CliError(
+            f"the knowledge base has {len(exc.report.errors)} errors; run `omtanke kb check`"
+        ) from None
+
+
+def _batch_lines(source: str) -> Iterator[str]:
+    """Input lines exactly as given: only \\n separates lines (so odd control characters or
+    Unicode line separators inside a line never change the count); invalid UTF-8 is replaced."""
+    raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    lines = raw.decode("utf-8", errors="replace").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    for line in lines:
+        yield line.removesuffix("\r")
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    """Answer one question, or one per input line with --batch."""
+    advisor = Advisor(load_holder(settings))
+    if args.batch:
+        try:
+            questions: Iterator[str] = iter(list(_batch_lines(args.batch)))
+        except OSError as exc:
+            raise CliError(f"cannot read {args.batch}: {exc.strerror or exc}") from None
+    else:
+        if not args.question:
+            raise CliError("give a question, e.g. omtanke ask is temu ok, or --batch FILE")
+        questions = iter([" ".join(args.question)])
+    console = console_for(out)
+    for question in questions:
+        answer = advisor.answer(question, preference=args.lang)
+        if args.json:
+            out.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
+        else:
+            # The same Reply the bot sends; `ask` only shows it (nothing is logged, no buttons work).
+            print_reply(console, reply_for(answer, reminder_days=settings.reminder_days))
+    out.flush()
+    return 0
+
+
+def cmd_kb_check(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    """Validate the knowledge base; exit 1 on errors (or warnings with --strict)."""
+    root = Path(args.dir) if args.dir else settings.knowledge_root
+    report = load_knowledge_base(root)
+    for problem in report.problems:
+        out.write(f"{problem}\n")
+    count = len(report.kb.entries) if report.kb else 0
+    failed = bool(report.errors) or (args.strict and bool(report.warnings))
+    status = "FAILED" if failed else "ok"
+    out.write(
+        f"{status}: {count} entries, {len(report.errors)} errors, "
+        f"{len(report.warnings)} warnings ({root})\n"
+    )
+    return 1 if failed else 0
+
+
+def cmd_kb_try(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    """Top 5 entries for a question, with the alias or title that matched."""
+    holder = load_holder(settings)
+    question = " ".join(args.question)
+    result = holder.snapshot.matcher.match(question)
+    out.write(
+        f"kind: {result.kind}  language: {result.language or '?'}  "
+        f"(answer ≥ {holder.thresholds.answer}, suggest ≥ {holder.thresholds.suggest})\n"
+    )
+    ranked = holder.snapshot.matcher.rank(question, limit=5)
+    if not ranked:
+        out.write("no entry matched any word of the question\n")
+    for i, c in enumerate(ranked, 1):
+        out.write(f"{i}. {c.score:5.1f}  {c.id:<32} matched '{c.alias}'\n")
+    return 0
+
+
+def cmd_kb_export(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    """All entries as one JSON array."""
+    kb = load_holder(settings).snapshot.kb
+    rows = [entry_json(r) for r in sorted(kb.entries.values(), key=lambda r: r.id)]
+    out.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+    return 0
+
+
+def cmd_kb_schema(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    """The JSON schema for entry files (knowledge/schema.json)."""
+    out.write(entry_schema_json())
+    return 0
+
+
+def cmd_kb_stale(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    """Entries whose review is older than 18 months, oldest first."""
+    kb = load_holder(settings).snapshot.kb
+    today = dt.date.today()
+    stale = sorted(
+        (r for r in kb.entries.values() if (today - r.entry.reviewed).days > STALE_AFTER_DAYS),
+        key=lambda r: (r.entry.reviewed, r.id),
+    )
+    for r in stale:
+        out.write(f"{r.entry.reviewed.isoformat()}  {r.id:<32} {r.path}\n")
+    out.write(f"{len(stale)} stale entries (of {len(kb.entries)})\n")
+    return 0

@@ -1,0 +1,103 @@
+"""Admin actions: statistics with a chart, the curators' worklist and reloading the entries.
+
+Every action checks `Who.is_admin` itself, so a forged button from anyone else is refused.
+Database reads and chart rendering run off the event loop's critical path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from html import escape
+
+from bot.core import actions as act
+from bot.core.conversation import Who
+from bot.core.i18n import t
+from bot.core.reply import Button, Reply, rows
+from bot.core.services import DB_ERRORS, Services, database_unavailable
+from bot.core.stats import build_report, caption_html, cluster_gaps, gaps_html, render_chart
+from db import repo
+from knowledge.loader import LoadReport
+
+PERIODS = (7, 30, 90)
+MAX_DAYS = 3650
+
+
+def clamp_days(value: int) -> int:
+    """A period in days, kept between 1 and ten years."""
+    return max(1, min(value, MAX_DAYS))
+
+
+def refused(who: Who, *, button: bool = False) -> Reply:
+    """What a non-admin gets: a message for a command, an alert for a (forged) button."""
+    if button:
+        return Reply("", kind="admin", toast=t("admin.only", who.lang), alert=True)
+    return Reply(t("admin.only", who.lang), kind="admin")
+
+
+class Admin:
+    """The admin commands, on top of the services."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def stats(self, who: Who, days: int) -> Reply:
+        """A chart of questions per day and a caption with the key figures."""
+        if not who.is_admin:
+            return refused(who)
+        services = self.services
+        days = clamp_days(days)
+        try:
+            await services.writer.flush(timeout=2.0)
+            report = await asyncio.wait_for(build_report(services.sessionmaker, days), timeout=15)
+        except DB_ERRORS as exc:
+            database_unavailable("stats", exc)
+            return Reply(t("error", who.lang), kind="stats")
+        png = await asyncio.to_thread(render_chart, report, who.lang)
+        kb = services.holder.snapshot.kb
+        titles = {rid: r.entry.title.get(who.lang) for rid, r in kb.entries.items()}
+        periods = rows([Button(f"{d} d", act.StatsPeriod(d)) for d in PERIODS], len(PERIODS))
+        return Reply(caption_html(report, who.lang, titles), periods, kind="stats", photo=png)
+
+    async def stats_period(self, who: Who, action: act.StatsPeriod) -> Reply:
+        """The period buttons under the chart."""
+        if not who.is_admin:
+            return refused(who, button=True)
+        return await self.stats(who, action.days)
+
+    async def gaps(self, who: Who, days: int) -> Reply:
+        """Unanswered questions grouped by similarity, most asked first."""
+        if not who.is_admin:
+            return refused(who)
+        services = self.services
+        days = clamp_days(days)
+        since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+        try:
+            await services.writer.flush(timeout=2.0)
+            async with asyncio.timeout(15), services.sessionmaker() as session:
+                texts = await repo.unanswered_texts(session, since=since)
+        except DB_ERRORS as exc:
+            database_unavailable("gaps", exc)
+            return Reply(t("error", who.lang), kind="gaps")
+        gaps = await asyncio.to_thread(cluster_gaps, texts)
+        return Reply(gaps_html(gaps, who.lang, days), kind="gaps")
+
+    async def reload(self, who: Who) -> Reply:
+        """Reload the knowledge base now and report the entry count or the errors."""
+        if not who.is_admin:
+            return refused(who)
+        report = await self.services.holder.reload()
+        return Reply(reload_summary(report, who.lang), kind="reload")
+
+
+def reload_summary(report: LoadReport, lang: str) -> str:
+    """The result of a reload as markup: entry count, or the first errors with path:line."""
+    if report.kb is not None:
+        warn = t("admin.reload_warnings", lang, n=len(report.warnings)) if report.warnings else ""
+        return t("admin.reload_ok", lang, count=len(report.kb.entries), warnings=warn)
+    head = t("admin.reload_failed", lang)
+    lines = [escape(str(p), quote=False) for p in report.errors[:15]]
+    more = len(report.errors) - len(lines)
+    if more > 0:
+        lines.append(f"… +{more}")
+    return head + "\n<code>" + "\n".join(lines) + "</code>"

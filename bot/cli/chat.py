@@ -19,6 +19,7 @@ from rich.console import Console
 from bot.cli.console import console_for, markup_to_rich, print_reply
 from bot.core.actions import Action, Remind
 from bot.core.admin import reload_summary
+from bot.core.buttons import press
 from bot.core.conversation import Conversation, Who
 from bot.core.i18n import t
 from bot.core.reply import Reply
@@ -89,7 +90,7 @@ class TerminalChat:
         if isinstance(action, Remind):
             self.console.print(f"[dim]{t('terminal.telegram_only', who.lang)}[/dim]")
             return
-        reply = await self.conversation.press(who, action)
+        reply = await press(self.conversation, who, action)
         if reply is not None:
             self.show(reply)
 

@@ -10,24 +10,11 @@ from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from bot import __version__
-from bot.cli import admin, ask
+from bot.cli import admin, ask, run
 from bot.cli.errors import CliError
 from bot.core.settings import Settings, SettingsError, load_settings
 
 Command = Callable[[argparse.Namespace, Settings, TextIO], Any]
-
-
-def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    # Imported here: the run module pulls in the terminal chat's database stack on first use.
-    from bot.cli.run import cmd_run
-
-    return cmd_run(args, settings, out)
-
-
-def _chat(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    from bot.cli.run import cmd_chat
-
-    return cmd_chat(args, settings, out)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,10 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("chat", help="a terminal chat with the bot's pipeline")
     p.add_argument("--lang", choices=["da", "en"], help="answer language (default: detected)")
-    p.set_defaults(func=_chat)
+    p.set_defaults(func=run.cmd_chat)
 
     p = sub.add_parser("run", help="run the Telegram bot (terminal chat without a token)")
-    p.set_defaults(func=_run)
+    p.set_defaults(func=run.cmd_run)
 
     kb = sub.add_parser("kb", help="knowledge-base tools for curators")
     kb_sub = kb.add_subparsers(dest="kb_command", metavar="KB_COMMAND", required=True)

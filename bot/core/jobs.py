@@ -15,7 +15,7 @@ from bot.core import actions as act
 from bot.core.cards import escape
 from bot.core.i18n import t
 from bot.core.reply import Button, Reply
-from bot.core.services import DB_ERRORS, Services, database_unavailable
+from bot.core.services import DB_ERRORS, DatabaseUnavailable, Services, database_unavailable
 from db import repo
 
 log = logging.getLogger(__name__)
@@ -40,11 +40,9 @@ async def deliver_reminders(services: Services, send: Send) -> int:
     """Send the due reminders through `send`; returns how many were delivered."""
     now = dt.datetime.now(dt.UTC)
     try:
-        async with services.sessionmaker() as session:
+        async with services.unit_of_work("claim due reminders") as session:
             due = await repo.claim_due_reminders(session, now=now, limit=50)
-            await session.commit()
-    except DB_ERRORS as exc:
-        database_unavailable("reminders", exc)
+    except DatabaseUnavailable:
         return 0
     kb = services.holder.snapshot.kb
     delivered = 0
@@ -60,13 +58,12 @@ async def deliver_reminders(services: Services, send: Send) -> int:
             continue  # left claimed; re-claimable when the lease runs out
         delivered += outcome == "sent"
         try:
-            async with services.sessionmaker() as session:
+            async with services.unit_of_work("mark a reminder sent") as session:
                 await repo.mark_reminder_sent(
                     session, reminder_id=reminder.id, now=dt.datetime.now(dt.UTC)
                 )
-                await session.commit()
-        except DB_ERRORS as exc:
-            database_unavailable("mark a reminder sent", exc)
+        except DatabaseUnavailable:
+            pass  # stays claimed; re-claimed (and sent again) only after the lease runs out
     return delivered
 
 
@@ -74,6 +71,7 @@ async def purge(services: Services) -> dict[str, int] | None:
     """Delete questions and feedback older than RETENTION_DAYS; None if the database is down."""
     cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=services.settings.retention_days)
     try:
+        # Not bounded by DB_TIMEOUT: a first purge of a big table may take a while.
         async with services.sessionmaker() as session:
             counts = await repo.purge_older_than(session, cutoff=cutoff)
             await session.commit()

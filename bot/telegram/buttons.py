@@ -9,7 +9,8 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
 from bot.core.actions import Action
-from bot.core.conversation import BUTTONS, Conversation, Who
+from bot.core.buttons import BUTTONS
+from bot.core.conversation import Conversation, Who
 from bot.core.reply import Reply
 from bot.telegram.context import Context
 from bot.telegram.render import answer_button

@@ -36,15 +36,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dtm
-import html
 import inspect
 import itertools
 import json
 import re
 import socket
-import struct
 from collections.abc import AsyncIterator, Callable, Iterable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -83,476 +80,44 @@ from telegram import (
 if TYPE_CHECKING:
     from telegram.ext import Application, ApplicationBuilder
 
-BOT_ID = 999
-BOT_USERNAME = "omtanke_test_bot"
-BOT_FIRST_NAME = "Omtanke Test"
-DEFAULT_TOKEN = f"{BOT_ID}:AAFakeTokenForOmtankeTests_0123456789"
 
-MAX_TEXT_LENGTH = 4096
-MAX_CAPTION_LENGTH = 1024
-MAX_CALLBACK_DATA_BYTES = 64
-
-# The smallest valid PNG (1x1, transparent) - handy for send_photo and for bots sending images.
-TINY_PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000005000175a7d9f60000000049454e44ae426082"
+from tests.telegram.fake_api.builders import (
+    _CHAT_ACTIONS,
+    _DEFAULT_UPDATE_TYPES_EXCLUDED,
+    _INT_OR_USERNAME_PARAMS,
+    _NOT_MODIFIED,
+    _QUERY_TOO_OLD,
+    _STRING_PARAMS,
+    BOT_FIRST_NAME,
+    BOT_ID,
+    BOT_USERNAME,
+    DEFAULT_TOKEN,
+    MAX_CALLBACK_DATA_BYTES,
+    MAX_CAPTION_LENGTH,
+    MAX_TEXT_LENGTH,
+    TINY_OGG,
+    TINY_PNG,
+    _now,
+    free_port,
+    make_group,
+    make_user,
+    private_chat,
 )
-TINY_OGG = b"OggS\x00\x02" + b"\x00" * 58  # enough to look like a voice note
-
-_DEFAULT_UPDATE_TYPES_EXCLUDED = {"chat_member", "message_reaction", "message_reaction_count"}
-_CHAT_ACTIONS = {
-    "typing",
-    "upload_photo",
-    "record_video",
-    "upload_video",
-    "record_voice",
-    "upload_voice",
-    "upload_document",
-    "choose_sticker",
-    "find_location",
-    "record_video_note",
-    "upload_video_note",
-}
-# Parameters that are plain strings in the Bot API: never JSON-decode them (a text "123" or
-# "true" must stay a string). Everything else sent form-encoded is JSON-decoded when possible.
-_STRING_PARAMS = {
-    "text", "caption", "parse_mode", "query", "callback_query_id", "inline_query_id", "url",
-    "secret_token", "ip_address", "action", "language_code", "next_offset", "switch_pm_text",
-    "switch_pm_parameter", "inline_message_id", "message_effect_id", "business_connection_id",
-    "emoji", "title", "description", "short_description", "name", "file_id", "question",
-    "explanation", "address", "first_name", "last_name", "phone_number", "vcard", "custom_title",
-    "payload", "currency", "provider_token", "start_parameter", "sticker_set_name", "performer",
-    "photo", "document", "sticker", "voice", "audio", "video", "animation", "video_note",
-    "thumbnail", "cover", "file_name", "foursquare_id", "foursquare_type", "google_place_id",
-    "google_place_type",
-}  # fmt: skip
-_INT_OR_USERNAME_PARAMS = {"chat_id", "from_chat_id"}
-
-_NOT_MODIFIED = (
-    "Bad Request: message is not modified: specified new message content and reply markup are "
-    "exactly the same as a current content and reply markup of the message"
+from tests.telegram.fake_api.markup import (
+    _image_size,
+    check_markdown_v2,
+    detect_entities,
+    parse_html,
 )
-_QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
-
-
-# --------------------------------------------------------------------------------------------
-# small public helpers
-# --------------------------------------------------------------------------------------------
-
-
-def make_user(
-    id: int,
-    first_name: str = "Test",
-    language_code: str | None = "en",
-    *,
-    username: str | None = None,
-    last_name: str | None = None,
-    is_premium: bool | None = None,
-) -> User:
-    """A human Telegram user."""
-    return User(
-        id=id,
-        first_name=first_name,
-        is_bot=False,
-        last_name=last_name,
-        username=username,
-        language_code=language_code,
-        is_premium=is_premium,
-    )
-
-
-def make_group(
-    id: int = -1001234567890,
-    title: str = "Test group",
-    *,
-    type: str = Chat.SUPERGROUP,
-    username: str | None = None,
-) -> Chat:
-    """A group or supergroup chat (ids of supergroups start with -100)."""
-    return Chat(id=id, type=type, title=title, username=username)
-
-
-def private_chat(user: User) -> Chat:
-    return Chat(
-        id=user.id,
-        type=Chat.PRIVATE,
-        first_name=user.first_name,
-        last_name=user.last_name,
-        username=user.username,
-    )
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port that is free right now (for the bot's webhook server)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
-def utf16_len(text: str) -> int:
-    """Length in UTF-16 code units, the unit of MessageEntity offsets."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _now() -> dtm.datetime:
-    return dtm.datetime.now(dtm.UTC).replace(microsecond=0)
-
-
-# --------------------------------------------------------------------------------------------
-# errors, records
-# --------------------------------------------------------------------------------------------
-
-
-class ApiError(Exception):
-    """Raise from a custom method handler (see ``FakeTelegramServer.on``) to answer an error."""
-
-    def __init__(
-        self, error_code: int, description: str, parameters: dict[str, Any] | None = None
-    ) -> None:
-        super().__init__(description)
-        self.error_code = error_code
-        self.description = description
-        self.parameters = parameters
-
-    def payload(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "ok": False,
-            "error_code": self.error_code,
-            "description": self.description,
-        }
-        if self.parameters:
-            data["parameters"] = self.parameters
-        return data
-
-
-def bad_request(description: str) -> ApiError:
-    return ApiError(400, f"Bad Request: {description}")
-
-
-def _entities_error(detail: str) -> ApiError:
-    return bad_request(f"can't parse entities: {detail}")
-
-
-@dataclass(frozen=True)
-class UploadedFile:
-    """One multipart part as received by the server."""
-
-    field: str
-    filename: str
-    content_type: str
-    data: bytes
-
-
-@dataclass
-class StoredFile:
-    file_id: str
-    file_unique_id: str
-    data: bytes | None
-    file_path: str
-    mime_type: str | None = None
-
-
-@dataclass
-class Call:
-    """One request the bot made, with the server's answer.
-
-    ``params`` are JSON-decoded (``reply_markup``, ``entities``, ``results``, ``commands``, ...
-    are dicts/lists; ints are ints). ``text`` is the raw text/caption the bot sent (HTML and
-    all); ``message`` is the ``telegram.Message`` the server answered with (tags stripped,
-    entities computed), for methods that return a message.
-    """
-
-    index: int
-    method: str
-    params: dict[str, Any]
-    files: dict[str, UploadedFile] = field(default_factory=dict)
-    http_status: int = 200
-    result: Any = None
-    error: dict[str, Any] | None = None
-    message: Message | None = None
-    token: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-    @property
-    def description(self) -> str | None:
-        return None if self.error is None else self.error.get("description")
-
-    @property
-    def text(self) -> str | None:
-        return self.params.get("text", self.params.get("caption"))
-
-    @property
-    def plain_text(self) -> str | None:
-        """The text as the user sees it (HTML tags stripped, entities decoded)."""
-        if self.message is None:
-            return None
-        return self.message.text if self.message.text is not None else self.message.caption
-
-    @property
-    def chat_id(self) -> int | str | None:
-        return self.params.get("chat_id")
-
-    @property
-    def reply_markup(self) -> dict[str, Any] | None:
-        markup = self.params.get("reply_markup")
-        return markup if isinstance(markup, dict) else None
-
-    @property
-    def buttons(self) -> list[dict[str, Any]]:
-        """All inline keyboard buttons (as dicts), row by row."""
-        markup = self.reply_markup or {}
-        return [b for row in markup.get("inline_keyboard", []) for b in row]
-
-    @property
-    def callback_data(self) -> list[str]:
-        return [b["callback_data"] for b in self.buttons if "callback_data" in b]
-
-    def __repr__(self) -> str:
-        status = "ok" if self.ok else f"{self.http_status} {self.description!r}"
-        shown = {k: v for k, v in self.params.items() if k in ("chat_id", "text", "caption")}
-        return f"<Call #{self.index} {self.method} {shown} -> {status}>"
-
-
-@dataclass
-class WebhookDelivery:
-    update: Update
-    status_code: int
-    body: str
-
-
-@dataclass
-class _Fault:
-    error_code: int | None
-    description: str | None
-    retry_after: float | None
-    remaining: int
-    delay: float = 0.0
-
-
-# --------------------------------------------------------------------------------------------
-# formatting: HTML / MarkdownV2 checks, auto-detected entities of user messages
-# --------------------------------------------------------------------------------------------
-
-_HTML_TAGS = {
-    "b": MessageEntity.BOLD,
-    "strong": MessageEntity.BOLD,
-    "i": MessageEntity.ITALIC,
-    "em": MessageEntity.ITALIC,
-    "u": MessageEntity.UNDERLINE,
-    "ins": MessageEntity.UNDERLINE,
-    "s": MessageEntity.STRIKETHROUGH,
-    "strike": MessageEntity.STRIKETHROUGH,
-    "del": MessageEntity.STRIKETHROUGH,
-    "a": MessageEntity.TEXT_LINK,
-    "code": MessageEntity.CODE,
-    "pre": MessageEntity.PRE,
-    "tg-spoiler": MessageEntity.SPOILER,
-    "span": MessageEntity.SPOILER,
-    "blockquote": MessageEntity.BLOCKQUOTE,
-    "tg-emoji": MessageEntity.CUSTOM_EMOJI,
-}
-_HTML_TAG_RE = re.compile(r"<\s*(/?)\s*([A-Za-z][A-Za-z0-9-]*)((?:\s[^<>]*?)?)\s*/?\s*>")
-_HTML_ATTR_RE = re.compile(r"""([A-Za-z-]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
-_HTML_ENTITY_RE = re.compile(r"&(?:lt|gt|amp|quot|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});")
-
-
-@dataclass
-class _OpenTag:
-    name: str
-    start: int
-    attrs: dict[str, str]
-    language: str | None = None
-
-
-def parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
-    """Parse Bot API HTML like the server: returns (plain text, entity dicts).
-
-    Raises ``ApiError(400, "Bad Request: can't parse entities: ...")`` for unknown or unbalanced
-    tags and for ``<``/``&`` that are not part of a tag or an HTML entity.
-    """
-    out: list[str] = []
-    pos = 0  # UTF-16 offset in the plain text
-    stack: list[_OpenTag] = []
-    entities: list[dict[str, Any]] = []
-
-    def byte_offset(index: int) -> int:
-        return len(text[:index].encode())
-
-    i = 0
-    while i < len(text):
-        char = text[i]
-        if char == "<":
-            match = _HTML_TAG_RE.match(text, i)
-            if match is None:
-                raise _entities_error(
-                    f"Unexpected '<' at byte offset {byte_offset(i)}: use &lt; for a literal '<'"
-                )
-            closing, name, raw_attrs = match.group(1), match.group(2).lower(), match.group(3)
-            kind = "end" if closing else "start"
-            if name not in _HTML_TAGS:
-                raise _entities_error(
-                    f'Unsupported {kind} tag "{name}" at byte offset {byte_offset(i)}'
-                )
-            if closing:
-                if not stack:
-                    raise _entities_error(
-                        f'Unexpected end tag "{name}" at byte offset {byte_offset(i)}'
-                    )
-                if stack[-1].name != name:
-                    raise _entities_error(
-                        f"Unmatched end tag at byte offset {byte_offset(i)}, expected "
-                        f'"</{stack[-1].name}>", found "</{name}>"'
-                    )
-                _close_tag(stack, entities, pos)
-            else:
-                attrs = {
-                    m.group(1).lower(): next((g for g in m.group(2, 3, 4) if g is not None), "")
-                    for m in _HTML_ATTR_RE.finditer(raw_attrs or "")
-                }
-                if name == "span" and attrs.get("class") != "tg-spoiler":
-                    raise _entities_error(
-                        f'Tag "span" must have class "tg-spoiler" at byte offset {byte_offset(i)}'
-                    )
-                if name == "tg-emoji" and not attrs.get("emoji-id"):
-                    raise _entities_error(
-                        f'Tag "tg-emoji" must have attribute "emoji-id" at byte offset '
-                        f"{byte_offset(i)}"
-                    )
-                stack.append(_OpenTag(name, pos, {k: html.unescape(v) for k, v in attrs.items()}))
-            i = match.end()
-        elif char == "&":
-            match = _HTML_ENTITY_RE.match(text, i)
-            if match is None:
-                raise _entities_error(
-                    f"Character '&' at byte offset {byte_offset(i)} is not a part of an HTML "
-                    "entity: use &amp;"
-                )
-            decoded = html.unescape(match.group())
-            out.append(decoded)
-            pos += utf16_len(decoded)
-            i = match.end()
-        else:
-            end = len(text)
-            for stop in ("<", "&"):
-                found = text.find(stop, i)
-                if found != -1:
-                    end = min(end, found)
-            out.append(text[i:end])
-            pos += utf16_len(text[i:end])
-            i = end
-    if stack:
-        raise _entities_error(f'Can\'t find end tag corresponding to start tag "{stack[-1].name}"')
-    entities.sort(key=lambda e: (e["offset"], -e["length"]))
-    return "".join(out), entities
-
-
-def _close_tag(stack: list[_OpenTag], entities: list[dict[str, Any]], pos: int) -> None:
-    tag = stack.pop()
-    length = pos - tag.start
-    if tag.name == "code" and stack and stack[-1].name == "pre":
-        language = tag.attrs.get("class", "")
-        if language.startswith("language-"):
-            stack[-1].language = language.removeprefix("language-")
-            return
-    if length <= 0:
-        return
-    entity: dict[str, Any] = {"type": _HTML_TAGS[tag.name], "offset": tag.start, "length": length}
-    if tag.name == "a":
-        if not tag.attrs.get("href"):
-            return
-        entity["url"] = tag.attrs["href"]
-    elif tag.name == "pre" and tag.language:
-        entity["language"] = tag.language
-    elif tag.name == "blockquote" and "expandable" in tag.attrs:
-        entity["type"] = MessageEntity.EXPANDABLE_BLOCKQUOTE
-    elif tag.name == "tg-emoji":
-        entity["custom_emoji_id"] = tag.attrs["emoji-id"]
-    entities.append(entity)
-
-
-def check_markdown_v2(text: str) -> None:
-    """Cheap MarkdownV2 check: reserved characters outside code/links must be escaped."""
-    i = 0
-    code: str | None = None
-    line_start = True
-    while i < len(text):
-        char = text[i]
-        if char == "\\":
-            i += 2
-            line_start = False
-            continue
-        if code is not None:
-            if text.startswith(code, i):
-                i += len(code)
-                code = None
-            else:
-                i += 1
-            continue
-        if text.startswith("```", i):
-            code = "```"
-            i += 3
-            continue
-        if char == "`":
-            code = "`"
-            i += 1
-            continue
-        if char == "]" and text.startswith("(", i + 1):
-            close = i + 2
-            while close < len(text) and text[close] != ")":
-                close += 2 if text[close] == "\\" else 1
-            if close >= len(text):
-                raise _entities_error("Can't find end of a URL")
-            i = close + 1
-            line_start = False
-            continue
-        if char in ".!#+-={}()" or (char == ">" and not line_start):
-            raise _entities_error(
-                f"Character '{char}' is reserved and must be escaped with the preceding '\\'"
-            )
-        line_start = char == "\n"
-        i += 1
-    if code is not None:
-        raise _entities_error("Can't find end of Pre/Code entity")
-
-
-_AUTO_ENTITY_RES = (
-    (MessageEntity.BOT_COMMAND, re.compile(r"(?<![\w/@])/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?")),
-    (MessageEntity.MENTION, re.compile(r"(?<![\w@/])@[A-Za-z0-9_]{5,32}")),
-    (MessageEntity.URL, re.compile(r"\bhttps?://[^\s<>]+")),
-)  # fmt: skip
-
-
-def detect_entities(text: str) -> list[MessageEntity]:
-    """Entities the Telegram client/server adds to a user's text: bot_command, mention, url."""
-    found = []
-    for kind, regex in _AUTO_ENTITY_RES:
-        for match in regex.finditer(text):
-            offset = utf16_len(text[: match.start()])
-            found.append(MessageEntity(kind, offset, utf16_len(match.group())))
-    return sorted(found, key=lambda e: e.offset)
-
-
-def _image_size(data: bytes) -> tuple[int, int] | None:
-    """(width, height) for PNG/JPEG/GIF/WEBP, None when the bytes are not an image."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24:
-        width, height = struct.unpack(">II", data[16:24])
-        return int(width), int(height)
-    if data.startswith((b"GIF87a", b"GIF89a")) and len(data) >= 10:
-        width, height = struct.unpack("<HH", data[6:10])
-        return int(width), int(height)
-    if data.startswith(b"\xff\xd8"):
-        return 800, 600
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return 512, 512
-    return None
-
-
-# --------------------------------------------------------------------------------------------
-# the server
-# --------------------------------------------------------------------------------------------
+from tests.telegram.fake_api.records import (
+    ApiError,
+    Call,
+    StoredFile,
+    UploadedFile,
+    WebhookDelivery,
+    _Fault,
+    bad_request,
+)
 
 MessageRef = Message | Update | Call | tuple[int, int]
 ChatRef = Chat | int | None

@@ -7,10 +7,12 @@ STAMP := $(VENV)/.installed
 .PHONY: run test lint typecheck pytest bench schema clean
 
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	@echo "Setting up .venv (Python packages; takes a minute the first time)…"
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	@$(BIN)/python -m pip install -qq --upgrade pip
+	@$(BIN)/python -m pip install -qq -e '.[dev]'
+	@touch $(STAMP)
+	@echo "Ready."
 
 run: $(STAMP)
 	$(BIN)/omtanke run

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.cli.errors import CliError
+from bot.cli.errors import CliError, one_line
 from bot.core.services import DB_ERRORS
 from bot.core.settings import Settings
 from bot.core.stats import StatsReport, build_report, cluster_gaps, render_chart
@@ -38,10 +38,13 @@ async def _with_db(settings: Settings, work: Work[T]) -> T:
         await engine.dispose()
 
 
+MIN_SECRET_CHARS = 32
+"""A shorter OMTANKE_SECRET is too easy to guess for a key."""
+
+
 def _db_failure(what: str, exc: BaseException) -> CliError:
-    """One line naming what failed and why (SQLAlchemy's "Background on this error" cut off)."""
-    detail = str(exc).split("\n")[0].split("(Background on this error")[0].strip()
-    return CliError(f"{what}: {type(exc).__name__}: {detail[:200]}")
+    """One line naming what failed and why."""
+    return CliError(f"{what}: {one_line(exc)}")
 
 
 async def cmd_db_upgrade(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
@@ -80,13 +83,19 @@ async def cmd_stats(args: argparse.Namespace, settings: Settings, out: TextIO) -
     """Usage statistics as a table, JSON or CSV; optionally a PNG chart."""
     if args.days < 1:
         raise CliError("--days must be at least 1")
+    chart = Path(args.chart) if args.chart else None
+    if chart is not None and not chart.parent.is_dir():
+        raise CliError(f"cannot write the chart: folder {chart.parent} does not exist")
     try:
         report = await _with_db(settings, lambda sm: build_report(sm, args.days))
     except DB_ERRORS as exc:
         raise _db_failure("cannot read statistics", exc) from None
-    if args.chart:
+    if chart is not None:
         png = await asyncio.to_thread(render_chart, report, "en")
-        await asyncio.to_thread(Path(args.chart).write_bytes, png)
+        try:
+            await asyncio.to_thread(chart.write_bytes, png)
+        except OSError as exc:
+            raise CliError(f"cannot write the chart to {chart}: {exc.strerror or exc}") from None
     if args.entries:
         return _print_entries(report.entry_quality, args, out)
     if args.json:
@@ -98,8 +107,8 @@ async def cmd_stats(args: argparse.Namespace, settings: Settings, out: TextIO) -
             writer.writerow([day.isoformat(), a, s, u])
     else:
         _print_table(report, out)
-    if args.chart:
-        print(f"chart written to {args.chart}", file=sys.stderr)
+    if chart is not None:
+        print(f"chart written to {chart}", file=sys.stderr)
     return 0
 
 
@@ -131,7 +140,9 @@ def _print_entries(
 def _print_table(report: StatsReport, out: TextIO) -> None:
     console = Console(file=out)
     s = report.summary
-    table = Table(title=f"Omtanke – last {report.days} days (since {report.since:%Y-%m-%d})")
+    # The period as a heading of its own: as a table title it would wrap in the narrow table.
+    console.print(f"[bold]Omtanke – last {report.days} days (since {report.since:%Y-%m-%d})[/bold]")
+    table = Table()
     table.add_column("measure")
     table.add_column("value", justify="right")
     rows = [
@@ -179,67 +190,119 @@ async def cmd_kb_gaps(args: argparse.Namespace, settings: Settings, out: TextIO)
     for gap in gaps:
         extra = f"   (also: {' | '.join(gap.examples)})" if gap.examples else ""
         out.write(f"{gap.count:5d}  {gap.text}{extra}\n")
-    out.write(f"{len(gaps)} groups from {len(texts)} unanswered questions in {args.days} days\n")
+    days = "1 day" if args.days == 1 else f"{args.days} days"
+    out.write(f"{len(gaps)} groups from {len(texts)} unanswered questions in the last {days}\n")
     return 0
 
 
-async def cmd_doctor(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    """One line per check: settings, token, secret, database, migrations, knowledge base."""
-    failures = 0
+class Checks:
+    """The doctor's table: one line per check, counting failures."""
 
-    def line(ok: bool | None, name: str, detail: str) -> None:
-        nonlocal failures
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.failures = 0
+
+    def line(self, ok: bool | None, name: str, detail: str) -> None:
+        """ok (True), FAIL (False) or warn (None), the check's name and what was found."""
         mark = {True: "ok  ", False: "FAIL", None: "warn"}[ok]
-        failures += ok is False
-        out.write(f"{mark}  {name:<12} {detail}\n")
+        self.failures += ok is False
+        self.out.write(f"{mark}  {name:<12} {detail}\n")
 
-    line(True, "settings", "environment parsed")
-    if settings.token is None:
-        line(None, "token", "TELEGRAM_BOT_TOKEN not set: `omtanke run` starts the terminal chat")
-    else:
-        line(True, "token", "TELEGRAM_BOT_TOKEN has the BotFather format")
-    mode = f"webhook {settings.webhook_url}" if settings.webhook_url else "polling"
-    line(
-        True,
-        "mode",
-        mode + (f", {len(settings.admin_ids)} admins" if settings.admin_ids else ", no admins"),
+
+async def cmd_doctor(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    """One line per check: settings, token, mode, secret, database, migrations, knowledge base."""
+    checks = Checks(out)
+    problems: list[str] = getattr(args, "settings_problems", [])
+    for problem in problems:
+        checks.line(False, "settings", problem)
+    if not problems:
+        checks.line(True, "settings", "environment parsed")
+    await _check_token(
+        checks, settings, token_problem=any(p.startswith("TELEGRAM_BOT_TOKEN") for p in problems)
     )
-    if settings.secret:
-        line(True, "secret", "OMTANKE_SECRET set")
+    _check_mode(checks, settings)
+    _check_secret(checks, settings)
+    await _check_database(checks, settings)
+    report = load_knowledge_base(settings.knowledge_root)
+    if report.kb is not None:
+        detail = f"{len(report.kb.entries)} entries, {len(report.warnings)} warnings ({settings.knowledge_root})"
+        checks.line(True, "knowledge", detail)
+    else:
+        checks.line(False, "knowledge", f"{len(report.errors)} errors: run `omtanke kb check`")
+    failures = checks.failures
+    out.write("all checks passed\n" if failures == 0 else f"{failures} checks failed\n")
+    return 1 if failures else 0
+
+
+async def _check_token(checks: Checks, settings: Settings, *, token_problem: bool) -> None:
+    if token_problem:
+        return  # already a failed settings line
+    if settings.token is None:
+        checks.line(
+            None, "token", "TELEGRAM_BOT_TOKEN not set: `omtanke run` starts the terminal chat"
+        )
+        return
+    # Imported here: python-telegram-bot is only needed when there is a token to check.
+    from bot.telegram.probe import check_token
+
+    outcome, detail = await check_token(settings)
+    checks.line({"ok": True, "rejected": False, "unreachable": None}[outcome], "token", detail)
+
+
+def _check_mode(checks: Checks, settings: Settings) -> None:
+    admins = f", {len(settings.admin_ids)} admins" if settings.admin_ids else ", no admins"
+    if settings.webhook_url and not settings.webhook_url.startswith("https://"):
+        checks.line(
+            False, "mode", f"WEBHOOK_URL must be https:// for Telegram: {settings.webhook_url}"
+        )
+    else:
+        mode = f"webhook {settings.webhook_url}" if settings.webhook_url else "polling"
+        checks.line(True, "mode", mode + admins)
+    if settings.match_answer_threshold < settings.match_suggest_threshold:
+        checks.line(
+            False,
+            "thresholds",
+            f"MATCH_ANSWER_THRESHOLD ({settings.match_answer_threshold:g}) is below "
+            f"MATCH_SUGGEST_THRESHOLD ({settings.match_suggest_threshold:g}): no question would get a 'did you mean'",
+        )
+
+
+def _check_secret(checks: Checks, settings: Settings) -> None:
+    secret = settings.secret
+    if secret:
+        if len(secret) < MIN_SECRET_CHARS:
+            checks.line(
+                None,
+                "secret",
+                f"OMTANKE_SECRET has only {len(secret)} characters; use at least {MIN_SECRET_CHARS} "
+                "(`openssl rand -hex 32`) – changing it later unlinks every stored user",
+            )
+        else:
+            checks.line(True, "secret", "OMTANKE_SECRET set")
     elif settings.is_sqlite:
         path = key_path(settings.database_url)
-        line(
-            None,
-            "secret",
-            f"OMTANKE_SECRET not set: key file {path}{' exists' if path.exists() else ' will be created'}",
-        )
+        state = "exists" if path.exists() else "will be created"
+        checks.line(None, "secret", f"OMTANKE_SECRET not set: key file {path} {state}")
     else:
         try:
             resolve_secret(settings.database_url, None)
         except SecretRequired as exc:
-            line(False, "secret", str(exc))
+            checks.line(False, "secret", str(exc))
+
+
+async def _check_database(checks: Checks, settings: Settings) -> None:
     try:
         revision = await asyncio.wait_for(current(settings.database_url), timeout=10)
-        line(True, "database", f"reachable ({settings.database_url.split('://')[0]})")
-        newest = head()
-        if revision == newest:
-            line(True, "migrations", f"at head {newest}")
-        else:
-            line(
-                False if revision else None,
-                "migrations",
-                f"at {revision or 'nothing'}, head is {newest}: run `omtanke db upgrade` (run does it on start)",
-            )
     except DB_ERRORS as exc:
-        line(False, "database", f"unreachable: {type(exc).__name__}: {str(exc)[:120]}")
-    report = load_knowledge_base(settings.knowledge_root)
-    if report.kb is not None:
-        line(
-            True,
-            "knowledge",
-            f"{len(report.kb.entries)} entries, {len(report.warnings)} warnings ({settings.knowledge_root})",
-        )
+        checks.line(False, "database", f"unreachable: {one_line(exc)}")
+        return
+    checks.line(True, "database", f"reachable ({settings.database_url.split('://')[0]})")
+    newest = head()
+    if revision == newest:
+        checks.line(True, "migrations", f"at head {newest}")
     else:
-        line(False, "knowledge", f"{len(report.errors)} errors: run `omtanke kb check`")
-    out.write("all checks passed\n" if failures == 0 else f"{failures} checks failed\n")
-    return 1 if failures else 0
+        checks.line(
+            False if revision else None,
+            "migrations",
+            f"at {revision or 'nothing'}, head is {newest}: run `omtanke db upgrade` (run does it on start)",
+        )

@@ -12,7 +12,7 @@ from typing import Any, TextIO
 from bot import __version__
 from bot.cli import admin, ask, run
 from bot.cli.errors import CliError
-from bot.core.settings import Settings, SettingsError, load_settings
+from bot.core.settings import Settings, SettingsError, load_settings, load_settings_leniently
 
 Command = Callable[[argparse.Namespace, Settings, TextIO], Any]
 
@@ -96,7 +96,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     try:
-        settings = load_settings()
+        if func is admin.cmd_doctor:
+            # The doctor shows every bad setting as a failed line instead of stopping at the first.
+            settings, args.settings_problems = load_settings_leniently()
+        else:
+            settings = load_settings()
         result = func(args, settings, sys.stdout)
         if asyncio.iscoroutine(result):
             result = asyncio.run(result)

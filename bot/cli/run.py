@@ -7,7 +7,7 @@ import asyncio
 from typing import TextIO
 
 from bot.cli.chat import run_terminal_chat
-from bot.cli.errors import CliError
+from bot.cli.errors import CliError, one_line
 from bot.core.logs import configure_logging
 from bot.core.services import DB_ERRORS
 from bot.core.settings import Settings
@@ -24,7 +24,7 @@ def prepare(settings: Settings) -> None:
     try:
         asyncio.run(upgrade(settings.database_url))
     except DB_ERRORS as exc:
-        raise CliError(f"cannot prepare the database ({type(exc).__name__}: {exc})") from None
+        raise CliError(f"cannot prepare the database ({one_line(exc)})") from None
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:

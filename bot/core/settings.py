@@ -23,7 +23,15 @@ class SettingsError(Exception):
 class Settings(BaseSettings):
     """Everything Omtanke can be told from the environment; see README's settings table."""
 
-    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False, frozen=True)
+    # `.env` in the working directory is read too (the environment wins), so `make run` finds the
+    # token a newcomer put there; tests pass their values explicitly.
+    model_config = SettingsConfigDict(
+        extra="ignore",
+        case_sensitive=False,
+        frozen=True,
+        env_file=".env",
+        env_file_encoding="utf-8",
+    )
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str | None = None
@@ -139,12 +147,34 @@ class Settings(BaseSettings):
         return (match.group(1) or "/telegram").lstrip("/") if match else "telegram"
 
 
+def _problem(error: Any) -> tuple[str | None, str]:
+    name = str(error["loc"][0]) if error["loc"] else None
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return name, f"{(name or 'SETTINGS').upper()}: {message}"
+
+
+def load_settings_leniently(**overrides: Any) -> tuple[Settings, list[str]]:
+    """Settings with every malformed variable replaced by its default, and the one-line errors.
+
+    For `omtanke doctor`, which reports each bad setting instead of stopping at the first.
+    """
+    problems: list[str] = []
+    for _ in range(len(Settings.model_fields) + 1):
+        try:
+            return Settings(**overrides), problems
+        except ValidationError as exc:
+            for error in exc.errors():
+                name, line = _problem(error)
+                if name not in Settings.model_fields:
+                    raise SettingsError(line) from None
+                problems.append(line)
+                overrides[name] = Settings.model_fields[name].get_default(call_default_factory=True)
+    raise SettingsError("SETTINGS: cannot be parsed")
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Build the settings once; a bad value becomes a SettingsError naming the variable."""
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "SETTINGS"
-        message = first["msg"].removeprefix("Value error, ")
-        raise SettingsError(f"{name}: {message}") from None
+        raise SettingsError(_problem(exc.errors()[0])[1]) from None

@@ -221,8 +221,11 @@ async def cmd_doctor(args: argparse.Namespace, settings: Settings, out: TextIO) 
         checks, settings, token_problem=any(p.startswith("TELEGRAM_BOT_TOKEN") for p in problems)
     )
     _check_mode(checks, settings)
-    _check_secret(checks, settings)
-    await _check_database(checks, settings)
+    if any(p.startswith("DATABASE_URL") for p in problems):
+        checks.line(None, "database", "skipped: DATABASE_URL is invalid")
+    else:
+        _check_secret(checks, settings)
+        await _check_database(checks, settings)
     report = load_knowledge_base(settings.knowledge_root)
     if report.kb is not None:
         detail = f"{len(report.kb.entries)} entries, {len(report.warnings)} warnings ({settings.knowledge_root})"

@@ -247,7 +247,7 @@ def _shared_references(
     cards: dict[str, CardRecord], lines_by_id: dict[str, dict[YamlPath, int]], problems: _Problems
 ) -> None:
     """An entry or folder belongs to one card, so every entry has one category."""
-    for field in ("entries", "folders"):
+    for field, what in (("entries", "entry"), ("folders", "entry folder")):
         owner: dict[str, tuple[str, str, int]] = {}
         for card_id, record in cards.items():
             for i, ref in enumerate(getattr(record.card, field)):
@@ -257,7 +257,7 @@ def _shared_references(
                     problems.add(
                         Path(record.path),
                         line,
-                        f"{field[:-1]} '{ref}' is also listed by card '{other}' "
+                        f"{what} '{ref}' is also listed by card '{other}' "
                         f"({other_path}:{other_line})",
                     )
                 else:

@@ -103,6 +103,9 @@ finde anbefal anbefale anbefaling recommend recommendation recommendations billi
 billigt cheap cheapest best bedste bedst kvalitet quality god gode ordentlig decent nice
 son soen datter barn born boern bornene boernene baby babyen kid kids child children toddler
 lille lillebror lillesoster little one ones dreng pige boy girl nevo niece barnebarn
+mor far mormor farmor morfar farfar soster bror kaereste kone mand ven veninde venner
+mom mum dad mother father sister brother girlfriend boyfriend wife husband friend friends
+familie familien family gave gaver gift gifts
 hjem hjemme hjemmet home lejlighed lejligheden apartment flat hus huset house kontor office
 vaerelse vaerelset room sommer vinter jul julen christmas birthday fodselsdag
 hvad hvordan hvorfor hvilken hvilke hvor hvornaar hvem what how why which where when who

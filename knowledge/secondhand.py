@@ -175,6 +175,13 @@ def category_query(question: str, match: CategoryMatch) -> str:
     return " ".join(deduped[-MAX_QUERY_WORDS:])
 
 
+def product_words(question: str) -> str:
+    """The question without filler and words about people or the situation, as typed (at most
+    four words): "skal jeg købe en Stanley cup til min søn?" → "stanley cup"."""
+    words = [w.text for w in question_words(question) if _is_product_word(w)]
+    return " ".join(list(dict.fromkeys(words))[:MAX_QUERY_WORDS])
+
+
 def fallback_query(question: str) -> str | None:
     """The product words of a question no entry or card knows, when it reads like a purchase
     ("skal jeg købe en gyngehest" → "gyngehest"); None for anything else."""
@@ -199,17 +206,18 @@ def for_category(question: str, match: CategoryMatch, card: CategoryCard) -> lis
 def for_entry(
     record: EntryRecord, question: str, card: CategoryCard | None = None, alias: str | None = None
 ) -> list[SecondhandLink]:
-    """Links for an entry answer: the entry's curated search, else the matched alias on its
-    card's sites (entries outside any card, such as shops or travel, get none)."""
+    """Links for an entry answer: the entry's curated search, else the matched alias (or the
+    question's product words) on its card's sites. Entries outside any card (shops, travel,
+    labels) get none."""
     sh = record.entry.secondhand
     if sh is not None:
         sites = list(sh.sites)
         if mentions_child(question) and "reshopper" in sites:
             sites = ["reshopper", *[s for s in sites if s != "reshopper"]]
         return search_links(sh.query, sites)
-    if card is None or not alias:
+    if card is None:
         return []
-    return search_links(alias, sites_for(card, question))
+    return search_links(alias or product_words(question), sites_for(card, question))
 
 
 def for_fallback(question: str) -> list[SecondhandLink]:

@@ -178,6 +178,14 @@ def test_entry_without_curated_search_uses_its_card() -> None:
             "url": "https://www.vinted.dk/catalog?search_text=stanley%20cup",
         },
     ]
+    assert [
+        link["query"]
+        for link in secondhand.for_entry(record, "skal jeg købe en Stanley Cup til min søn?", card)
+    ] == [
+        "stanley cup",
+        "stanley cup",
+        "stanley cup",
+    ]
     assert secondhand.for_entry(record, "temu?") == []  # no card (shops, travel): no links
 
 

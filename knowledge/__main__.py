@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from knowledge.cards import load_cards
 from knowledge.loader import DEFAULT_DIR, load_knowledge_base
 from knowledge.matcher import Matcher
 
@@ -30,9 +31,20 @@ def main(argv: list[str] | None = None) -> int:
     for problem in report.problems:
         print(problem)
     if args.command == "check":
-        failed = bool(report.errors) or (args.strict and bool(report.warnings))
-        count = len(report.kb.entries) if report.kb else 0
-        print(f"{count} entries, {len(report.errors)} errors, {len(report.warnings)} warnings")
+        kb = report.kb
+        cards, card_problems = load_cards(
+            root,
+            entry_ids=set(kb.entries) if kb else None,
+            folders={r.category for r in kb.entries.values()} if kb else None,
+        )
+        for problem in card_problems:
+            print(problem)
+        problems = [*report.problems, *card_problems]
+        errors = sum(p.severity == "error" for p in problems)
+        warnings = len(problems) - errors
+        failed = bool(errors) or (args.strict and bool(warnings))
+        count = len(kb.entries) if kb else 0
+        print(f"{count} entries, {len(cards)} cards, {errors} errors, {warnings} warnings")
         return 1 if failed else 0
     if report.kb is None:
         return 1

@@ -343,6 +343,8 @@ def load_knowledge_base(
         if path.is_dir() or any(part.startswith(".") for part in path.relative_to(root).parts):
             continue
         rel = path.relative_to(root)
+        if len(rel.parts) > 1 and rel.parts[0].startswith("_"):
+            continue  # `_cards/` and other `_`-folders hold other data (knowledge.cards)
         if path.suffix == ".yml":
             problems.add(path, 1, "use the .yaml extension (this file is not loaded)")
             continue

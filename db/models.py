@@ -36,7 +36,15 @@ NAMING_CONVENTION: Final[dict[str, str]] = {
     "pk": "pk_%(table_name)s",
 }
 
-QUESTION_KINDS: Final[tuple[str, ...]] = ("answer", "suggestions", "fallback", "smalltalk", "empty")
+QUESTION_KINDS: Final[tuple[str, ...]] = (
+    "answer",
+    "suggestions",
+    "fallback",
+    "smalltalk",
+    "empty",
+    "category",
+    "offtopic",
+)
 REMINDER_STATES: Final[tuple[str, ...]] = ("pending", "sending", "sent", "cancelled")
 
 KEY_LEN: Final = 64  # hex HMAC-SHA256

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import NullPool
 
 from db import migrate
@@ -31,13 +34,13 @@ async def test_upgrade_from_empty_to_head_matches_models(empty_db: Database) -> 
 
     await migrate.upgrade(engine)  # we are inside a running event loop here
 
-    assert await migrate.current(engine) == migrate.head() == "0001"
+    assert await migrate.current(engine) == migrate.head() == "0002"
     assert await _tables(empty_db) == TABLES | {"alembic_version"}
     assert set(Base.metadata.tables) == TABLES
     assert await migrate.diff(engine) == []
     # Idempotent: a second upgrade (every `omtanke run` does one) changes nothing.
     await migrate.upgrade(engine)
-    assert await migrate.current(engine) == "0001"
+    assert await migrate.current(engine) == "0002"
 
 
 async def test_diff_is_not_vacuous(db: Database) -> None:
@@ -96,7 +99,7 @@ async def test_alembic_cli_uses_async_env(tmp_path: Path) -> None:
     _, err = await asyncio.wait_for(proc.communicate(), timeout=60)
     assert proc.returncode == 0, err.decode()
     assert "Running upgrade  -> 0001" in err.decode()
-    assert await migrate.current(url) == "0001"
+    assert await migrate.current(url) == "0002"
     assert await migrate.diff(url) == []
 
 
@@ -106,3 +109,24 @@ async def test_replicas_migrating_at_once_take_turns(empty_db: Database) -> None
     await asyncio.gather(*(migrate.upgrade(e) for e in engines))
     assert await migrate.current(engines[0]) == migrate.head()
     assert await _tables(empty_db) == TABLES | {"alembic_version"}
+
+
+async def test_0002_keeps_rows_and_accepts_the_new_kinds(empty_db: Database) -> None:
+    engine = empty_db.engine(poolclass=NullPool)
+    await migrate.upgrade(engine, "0001")
+    insert = text(
+        "insert into questions (id, user_key, chat_type, text, language, kind, score, kb_version, "
+        "latency_ms, created_at, candidates) values (:id, 'k', 'private', 'q', 'da', :kind, 0, 'v', 1, :at, '[]')"
+    )
+    at = dt.datetime(2026, 11, 30, tzinfo=dt.UTC)
+    async with engine.begin() as conn:
+        await conn.execute(insert, {"id": "a" * 32, "kind": "answer", "at": at})
+    await migrate.upgrade(engine)
+    async with engine.begin() as conn:
+        await conn.execute(insert, {"id": "b" * 32, "kind": "category", "at": at})
+        await conn.execute(insert, {"id": "c" * 32, "kind": "offtopic", "at": at})
+        kinds = (await conn.execute(text("select kind from questions order by id"))).scalars().all()
+    assert kinds == ["answer", "category", "offtopic"]
+    with pytest.raises(IntegrityError):
+        async with engine.begin() as conn:
+            await conn.execute(insert, {"id": "d" * 32, "kind": "nonsense", "at": at})

@@ -38,7 +38,9 @@ def alembic_config(url: str | None = None) -> Config:
     return cfg
 
 
-MIGRATION_LOCK_ID = 7_266_836_251  # any constant shared by every Omtanke process ("omtanke" on a keypad)
+MIGRATION_LOCK_ID = (
+    7_266_836_251  # any constant shared by every Omtanke process ("omtanke" on a keypad)
+)
 
 
 def head() -> str:

@@ -793,7 +793,9 @@ class LogWriter:
         return len(records), None
 
     def _reject(self, record: Record, exc: BaseException) -> None:
-        reason = f"{type(exc).__name__}: {exc}"[:2000]
+        # The first line only: SQLAlchemy appends the statement and its parameters
+        # (the user's text), which stay out of the log; the record itself is in the file.
+        reason = f"{type(exc).__name__}: {exc}".split("\n[SQL:", 1)[0][:1000]
         self._rejected += 1
         log.error("database refused a log record (set aside in %s): %s", self.rejected_path, reason)
         self._append_rejected(_line(record, reason=reason, rejected_at=_now()))

@@ -17,9 +17,9 @@ Guarantees (README's "Guarantees" copies this list; the defaults are quoted):
 * While the database is up, a record waits in memory at most `flush_interval`
   (0.5 s) before its batch is written; a write still unfinished after
   `spill_after` (1 s) -- a hung or very slow database -- moves memory to the spool
-  too. So a kill -9 at any moment loses at most the records submitted during the
-  last `flush_interval + spill_after` seconds (1.5 s) that were not committed yet,
-  in practice the batch being written.
+  at the next group commit. So a kill -9 at any moment loses at most the records
+  submitted during the last `flush_interval + spill_after + sync_interval`
+  seconds (1.7 s) that were not committed yet, in practice the batch being written.
 * A clean stop loses nothing and is bounded: `stop(timeout, deadline=...)` writes
   what it can until shortly before its deadline, then spools the rest and
   returns, whatever the database does (a hung connection included).

@@ -18,11 +18,27 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 
 @pytest.fixture
 def small(kbdir: KbDir) -> Matcher:
-    kbdir.write("home/stanley-cup.yaml", entry_data("Stanley cup", aliases={"da": ["stanley kop", "termokrus"], "en": ["stanley", "stanly"]}))
-    kbdir.write("home/owala.yaml", entry_data("Owala", aliases={"da": ["drikkedunk"], "en": ["owala freesip", "hydro flask"]}))
-    kbdir.write("tech/running-shoes.yaml", entry_data("Running shoes", aliases={"da": ["løbesko", "on cloud"], "en": ["hoka"]}))
+    kbdir.write(
+        "home/stanley-cup.yaml",
+        entry_data(
+            "Stanley cup", aliases={"da": ["stanley kop", "termokrus"], "en": ["stanley", "stanly"]}
+        ),
+    )
+    kbdir.write(
+        "home/owala.yaml",
+        entry_data("Owala", aliases={"da": ["drikkedunk"], "en": ["owala freesip", "hydro flask"]}),
+    )
+    kbdir.write(
+        "tech/running-shoes.yaml",
+        entry_data("Running shoes", aliases={"da": ["løbesko", "on cloud"], "en": ["hoka"]}),
+    )
     kbdir.write("tech/hm.yaml", entry_data("H&M", aliases={"da": ["h og m"], "en": ["hm"]}))
-    kbdir.write("tech/air-fryer.yaml", entry_data("Air fryer", aliases={"da": ["airfryer", "luftfriturer"], "en": ["ninja air fryer"]}))
+    kbdir.write(
+        "tech/air-fryer.yaml",
+        entry_data(
+            "Air fryer", aliases={"da": ["airfryer", "luftfriturer"], "en": ["ninja air fryer"]}
+        ),
+    )
     report = load_knowledge_base(kbdir.root, today=TODAY)
     assert report.kb is not None, report.problems
     return Matcher(report.kb)
@@ -95,7 +111,10 @@ def test_medium_match_gives_suggestions(small: Matcher) -> None:
 
 
 def test_strict_alias_only_as_the_whole_question(kbdir: KbDir) -> None:
-    kbdir.write("home/bags.yaml", entry_data("Designer bags", aliases={"da": [], "en": ["=coach", "coach bag"]}))
+    kbdir.write(
+        "home/bags.yaml",
+        entry_data("Designer bags", aliases={"da": [], "en": ["=coach", "coach bag"]}),
+    )
     report = load_knowledge_base(kbdir.root, today=TODAY)
     assert report.kb is not None and report.problems == []
     matcher = Matcher(report.kb)
@@ -156,7 +175,9 @@ def test_question_set_accuracy(real: tuple[KnowledgeBase, Matcher]) -> None:
     misses = []
     for source, question, expected in product:
         result = matcher.match(question)
-        top = result.entry_id or (result.candidates[0].id if result.kind == "suggestions" and result.candidates else None)
+        top = result.entry_id or (
+            result.candidates[0].id if result.kind == "suggestions" and result.candidates else None
+        )
         if top != expected:
             misses.append(f"{source}: {question!r} → {result.kind} {top} (expected {expected})")
     accuracy = 1 - len(misses) / len(product)
@@ -164,13 +185,19 @@ def test_question_set_accuracy(real: tuple[KnowledgeBase, Matcher]) -> None:
     for source, question, expected in other:
         result = matcher.match(question)
         kind = "!" + result.kind
-        ok = kind == expected or (expected == "!fallback" and result.kind in {"fallback", "smalltalk", "empty"})
+        ok = kind == expected or (
+            expected == "!fallback" and result.kind in {"fallback", "smalltalk", "empty"}
+        )
         if not ok:
-            wrong_kind.append(f"{source}: {question!r} → {result.kind} {result.entry_id} (expected {expected})")
+            wrong_kind.append(
+                f"{source}: {question!r} → {result.kind} {result.entry_id} (expected {expected})"
+            )
     off_topic = [r for r in other if r[2] == "!fallback"]
     rejected = 1 - sum(1 for m in wrong_kind if "expected !fallback" in m) / max(1, len(off_topic))
     report = "\n".join(misses + wrong_kind)
-    print(f"top-1 accuracy {accuracy:.1%} on {len(product)}; off-topic rejection {rejected:.1%} on {len(off_topic)}")
+    print(
+        f"top-1 accuracy {accuracy:.1%} on {len(product)}; off-topic rejection {rejected:.1%} on {len(off_topic)}"
+    )
     assert accuracy >= 0.90, report
     assert rejected >= 0.95, report
     assert len(wrong_kind) <= len(other) * 0.05, report

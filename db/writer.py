@@ -22,7 +22,9 @@ Guarantees (README's "Guarantees" copies this list; the defaults are quoted):
   seconds (1.7 s) that were not committed yet, in practice the batch being written.
 * A clean stop loses nothing and is bounded: `stop(timeout, deadline=...)` writes
   what it can until shortly before its deadline, then spools the rest and
-  returns, whatever the database does (a hung connection included).
+  returns, whatever the database does. With the database down it returns after
+  one failed attempt; with a write hung for `spill_after`, as soon as everything
+  is on disk.
 * Memory is bounded: past `max_queue` records, everything goes to the spool.
 * One bad record never stops the log: a batch the database refuses for its data
   (SQLSTATE classes 22 and 23, SQLAlchemy DataError/IntegrityError, an encoding
@@ -539,8 +541,8 @@ class LogWriter:
 
         `deadline` is an instant on the event loop's clock (`loop.time()`, i.e.
         `time.monotonic()`), for a shutdown that shares one deadline among its
-        parts; the earlier of the two applies. If the database is down, this
-        returns after one attempt, with everything spooled.
+        parts; the earlier of the two applies. If the database is down (or a
+        write hangs), this returns as soon as everything is spooled.
         """
         if self._stopped:
             return
@@ -552,8 +554,11 @@ class LogWriter:
         self._wake.set()
         task = self._task
         if task is not None:
-            budget = end - STOP_RESERVE - loop.time()
-            done, _ = await asyncio.wait({task}, timeout=max(0.0, budget))
+            done: set[asyncio.Task[None]] = set()
+            while not done and (budget := end - STOP_RESERVE - loop.time()) > 0:
+                done, _ = await asyncio.wait({task}, timeout=min(budget, 0.05))
+                if not done and self._hung() and not self._queue:
+                    break  # everything is on disk; waiting on a hung database gains nothing
             if not done:
                 task.cancel()
                 # A cancelled database call normally unwinds at once; don't hang shutdown on it.
@@ -572,6 +577,13 @@ class LogWriter:
                 log.error("%d log records could not be spooled and are lost", len(self._queue))
         if self._spool.is_open:
             await self._final_sync(end - loop.time())
+
+    def _hung(self) -> bool:
+        """A write has been in flight for `spill_after` seconds or more."""
+        started = self._write_started
+        return started is not None and (
+            asyncio.get_running_loop().time() - started >= self._spill_after
+        )
 
     async def _final_sync(self, remaining: float) -> None:
         """Save the read offset, fsync and close the spool; give up waiting at the deadline."""
@@ -632,13 +644,10 @@ class LogWriter:
 
     async def _tick(self) -> None:
         """Group commit: fsync the spool every `sync_interval`; spill past `spill_after`."""
-        loop = asyncio.get_running_loop()
         failing = False
         while True:
             await asyncio.sleep(self._sync_interval)
-            started = self._write_started
-            hung = started is not None and loop.time() - started >= self._spill_after
-            if self._queue and (hung or not self._healthy):
+            if self._queue and (self._hung() or not self._healthy):
                 self._spill()
             try:
                 if self._spool.needs_sync() and await asyncio.to_thread(self._spool.sync):

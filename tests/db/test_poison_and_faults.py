@@ -443,7 +443,7 @@ async def test_a_hung_database_spills_to_disk_and_stop_keeps_its_deadline(
     t = time.monotonic()
     await writer.stop(deadline=asyncio.get_running_loop().time() + 1.0)
     elapsed = time.monotonic() - t
-    assert elapsed < 3.0  # 1 s deadline, generous margin; no 60 s timeout waited out
+    assert elapsed < 3.0  # hung and all on disk: it need not even wait for the 1 s deadline
     assert [from_json(x) for x in spool_lines(spool_path)] == records
 
     stored, stats = await replay(db, spool_path)

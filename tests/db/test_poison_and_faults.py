@@ -467,3 +467,30 @@ async def test_stop_while_down_returns_after_one_attempt(outage: Outage, spool_p
     stored, _ = await replay(outage.check_db, spool_path)
     assert stored == {r.id for r in records}
     assert (await counts(outage.check_db.sessionmaker()))["questions"] == 1500
+
+
+async def test_a_stop_mid_replay_resumes_where_it_stopped(db: Database, spool_path: Path) -> None:
+    """The spool's read offset survives a clean stop, so the next start does not
+    write the replayed head again (it would be harmless, only slow)."""
+    records = [question(f"u{i % 9}", i) for i in range(6000)]
+    spool_path.parent.mkdir(parents=True)
+    spool_path.write_bytes(b"".join(json.dumps(to_json(r)).encode() + b"\n" for r in records))
+    sm = db.sessionmaker()
+    first = LogWriter(sm, spool_path=spool_path, batch_size=50, **FAST)
+    await first.start()
+    for _ in range(3000):  # until some 500 are replayed (bounded: a failure, not a hang)
+        if first.stats().replayed >= 500:
+            break
+        await asyncio.sleep(0.01)
+    await first.stop(timeout=0.3)  # far from done
+    done = first.stats().replayed
+    assert 500 <= done < 6000 and first.stats().spool_pending == 6000 - done
+
+    second = LogWriter(sm, spool_path=spool_path, batch_size=500, **FAST)
+    await second.start()
+    assert second.stats().spool_pending == 6000 - done
+    assert await second.flush(timeout=60)
+    await second.stop()
+    assert second.stats().replayed == 6000 - done
+    assert set(await question_ids(sm)) == {r.id for r in records}
+    assert not spool_path.exists() and not spool_path.with_name("omtanke.spool.offset").exists()

@@ -2,11 +2,18 @@
 
 Small, immutable, JSON-serialisable (the writer spools them to a file when
 the database is away). They carry pseudonymous user keys only.
+
+Every text a record holds is storable: `clean_text` runs on each string field
+when a record is built, and so on every path into the database (a handler's
+record, a spool line replayed after a restart, a rejected record re-imported).
+PostgreSQL refuses U+0000 in text and neither database driver can encode a
+lone surrogate; both become U+FFFD, so one odd message can never stop the log.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -15,6 +22,47 @@ from typing import Any
 from db.models import QUESTION_KINDS
 
 _QID = re.compile(r"^[0-9a-f]{32}$")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
+# Keys a rejected-records file adds next to a record's own fields (see db.writer).
+META_KEYS = frozenset({"reason", "rejected_at"})
+
+
+def clean_text(text: str) -> str:
+    """`text` with U+0000 and lone surrogates replaced by U+FFFD: encodable as UTF-8, storable.
+
+    A surrogate pair split over two code points (as some JSON decoders leave it) is
+    joined into its character. Pure and idempotent; a clean string is returned as is.
+    """
+    if _SURROGATE.search(text):
+        # UTF-16 round trip: pairs become their character, lone halves U+FFFD.
+        text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    if "\x00" in text:
+        text = text.replace("\x00", REPLACEMENT)
+    return text
+
+
+def clean_json(value: Any) -> Any:
+    """A JSON-like value with every string cleaned and non-finite floats made None."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {clean_text(str(k)): clean_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean_json(v) for v in value]
+    return value
+
+
+def _clean_fields(record: Any, *names: str) -> None:
+    """Clean the named string fields of a frozen record in place (in __post_init__)."""
+    for name in names:
+        value = getattr(record, name)
+        if isinstance(value, str):
+            cleaned = clean_text(value)
+            if cleaned is not value:
+                object.__setattr__(record, name, cleaned)
 
 
 def new_question_id() -> str:
@@ -51,6 +99,10 @@ class QuestionLog:
         if self.kind not in QUESTION_KINDS:
             raise ValueError(f"kind must be one of {QUESTION_KINDS}, got {self.kind!r}")
         _aware("created_at", self.created_at)
+        _clean_fields(self, "user_key", "chat_type", "text", "language", "entry_id", "kb_version")
+        object.__setattr__(self, "candidates", clean_json(list(self.candidates)))
+        if isinstance(self.score, float) and not math.isfinite(self.score):
+            object.__setattr__(self, "score", None)
 
     def row(self) -> dict[str, Any]:
         """The `questions` row."""
@@ -81,6 +133,7 @@ class FeedbackLog:
 
     def __post_init__(self) -> None:
         _aware("created_at", self.created_at)
+        _clean_fields(self, "question_id", "user_key")
 
     def row(self) -> dict[str, Any]:
         """The `feedback` row."""
@@ -102,6 +155,7 @@ class UserSeen:
 
     def __post_init__(self) -> None:
         _aware("seen_at", self.seen_at)
+        _clean_fields(self, "user_key", "language")
 
     def row(self) -> dict[str, Any]:
         """Input row for `repo.touch_users`."""
@@ -117,6 +171,9 @@ class ForgetUser:
     """
 
     user_key: str
+
+    def __post_init__(self) -> None:
+        _clean_fields(self, "user_key")
 
 
 Record = QuestionLog | FeedbackLog | UserSeen | ForgetUser
@@ -142,8 +199,8 @@ def to_json(record: Record) -> dict[str, Any]:
 
 
 def from_json(data: dict[str, Any]) -> Record:
-    """The record `to_json` produced."""
-    d = dict(data)
+    """The record `to_json` produced (a rejected record's extra keys are ignored)."""
+    d = {k: v for k, v in data.items() if k not in META_KEYS}
     tag = d.pop("t")
     if tag == "q":
         d["created_at"] = dt.datetime.fromisoformat(d["created_at"])

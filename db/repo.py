@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Feedback, Question, Reminder, User
+from db.records import clean_text
 
 # Bound parameters per IN (...) list: far below SQLite's and asyncpg's limits.
 IN_CHUNK: Final = 500
@@ -98,7 +99,8 @@ async def touch_users(session: AsyncSession, *, rows: Sequence[Mapping[str, Any]
     """
     merged: dict[str, dict[str, Any]] = {}
     for row in rows:
-        key, seen, lang = row["user_key"], row["seen_at"], row.get("language")
+        key, seen, lang = clean_text(row["user_key"]), row["seen_at"], row.get("language")
+        lang = clean_text(lang) if isinstance(lang, str) else lang
         m = merged.get(key)
         if m is None:
             merged[key] = {"first": seen, "last": seen, "language": lang}
@@ -165,6 +167,7 @@ async def set_user_language(
     session: AsyncSession, *, user_key: str, language: str, now: dt.datetime
 ) -> None:
     """Store the user's explicit language choice (creating the user if needed)."""
+    user_key, language = clean_text(user_key), clean_text(language)
     res = await session.execute(
         update(_users).where(_users.c.user_key == user_key).values(language=language, last_seen=now)
     )
@@ -232,10 +235,12 @@ async def set_feedbacks(session: AsyncSession, *, rows: Sequence[Mapping[str, An
     the stored one does not overwrite it, so a replay cannot undo a later click.
     """
     latest: dict[str, dict[str, Any]] = {}
-    for row in rows:
+    for raw in rows:
+        row = {**raw, "question_id": clean_text(raw["question_id"])}
+        row["user_key"] = clean_text(row["user_key"])
         prev = latest.get(row["question_id"])
         if prev is None or row["created_at"] >= prev["created_at"]:
-            latest[row["question_id"]] = dict(row)
+            latest[row["question_id"]] = row
     if not latest:
         return 0
 
@@ -289,6 +294,7 @@ async def create_reminder(
     now: dt.datetime,
 ) -> int:
     """Schedule a reminder; returns its id."""
+    user_key, entry_id, language = clean_text(user_key), clean_text(entry_id), clean_text(language)
     res = await session.execute(
         insert(_reminders)
         .values(

@@ -144,7 +144,7 @@ def load_cards(
         parsed = _read_yaml(path, problems)
         if parsed is None:
             continue
-        data, lines = parsed
+        data, lines, _raw = parsed
         if not isinstance(data, dict):
             problems.add(path, 1, f"a card must be a mapping of fields, not {_describe(data)}")
             continue

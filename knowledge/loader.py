@@ -1,14 +1,34 @@
-"""Load and validate the knowledge base; every problem is reported as `path:line: message`."""
+"""Load and validate the knowledge base; every problem is reported as `path:line: message`.
+
+Knowledge files cannot hurt the process: whatever lies in the folder, loading
+returns a report (never raises) within about a second, in bounded memory.
+
+* A file is read only if it is a regular file of at most `MAX_FILE_BYTES`
+  (256 KB) -- never a pipe or device, which could block forever.
+* YAML anchors and aliases (`&name`, `*name`) are refused, so no "billion
+  laughs"; nesting deeper than `MAX_NESTING` (20) levels is refused before
+  the parser recurses, and so is a file of more than `MAX_NODES` (10,000)
+  values; only plain YAML types are built (no tags that run code). libyaml
+  parses when present (PyYAML's wheels include it), Python's parser otherwise.
+* A file reports at most `MAX_PROBLEMS_PER_FILE` (20) problems, then a count.
+* Symlinks must stay inside the knowledge folder; loops, broken links and a
+  folder reached twice are reported. Unreadable folders and files are errors
+  with their path (an entry that silently disappears would be worse).
+* Anything unexpected while loading one file becomes an error on that file.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import os
-from collections.abc import Iterable
+import re
+import stat
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -25,6 +45,11 @@ CRITIQUE_MAX_CHARS = 600
 CATEGORIES_FILE = "_categories.yaml"
 TIPS_FILE = "_tips.yaml"
 DEFAULT_DIR = Path(__file__).resolve().parent / "entries"
+MAX_FILE_BYTES = 256 * 1024  # an entry is a page of text; the longest is under 8 KB
+MAX_NESTING = 20  # mapping/list levels in one file; an entry needs 4
+MAX_NODES = 10_000  # texts, lists and mappings in one file; an entry has about 100
+MAX_FOLDER_DEPTH = 8  # folders below the root that are searched for misplaced files
+MAX_PROBLEMS_PER_FILE = 20  # more are summed up in one line (a garbage file gives thousands)
 
 YamlPath = tuple[str | int, ...]
 
@@ -95,16 +120,35 @@ class _Problems:
 
     def __init__(self) -> None:
         self.items: list[Problem] = []
+        self._count: dict[Path, int] = {}
+        self._more: dict[Path, int] = {}
 
     def add(self, path: Path, line: int, message: str, severity: Severity = "error") -> None:
+        if self.full(path):
+            self._more[path] = self._more.get(path, 0) + 1
+            return
+        self._count[path] = self._count.get(path, 0) + 1
         self.items.append(Problem(display_path(path), max(line, 1), message, severity))
+
+    def full(self, path: Path) -> bool:
+        """True once a file has `MAX_PROBLEMS_PER_FILE` problems: more are only counted."""
+        return self._count.get(path, 0) >= MAX_PROBLEMS_PER_FILE
+
+    def finish(self) -> list[Problem]:
+        """The problems, sorted, each file's overflow summed up in one line."""
+        for path, more in self._more.items():
+            self.items.append(
+                Problem(display_path(path), 1, f"… and {more} more problems in this file")
+            )
+        self._more.clear()
+        return sorted(set(self.items), key=lambda p: (p.path, p.line, p.message))
 
 
 def display_path(path: Path) -> str:
     """The path relative to the working directory when it is below it, else absolute."""
     try:
         return os.path.relpath(path) if path.resolve().is_relative_to(Path.cwd()) else str(path)
-    except (OSError, ValueError):
+    except (OSError, ValueError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
         return str(path)
 
 
@@ -118,9 +162,76 @@ class _YamlProblem(Exception):
         self.message = message
 
 
+_NESTED = f"nested more than {MAX_NESTING} levels deep; an entry needs at most 4"
+_NO_ANCHORS = (
+    "anchors (&name) and aliases (*name) are not allowed in knowledge files; "
+    "write the text out in full"
+)
+
+
+class _Guard(yaml.composer.Composer):
+    """A composer that refuses anchors, aliases and deep nesting.
+
+    Refusing while composing keeps a shared (or recursive) node graph from ever
+    being built -- no "billion laughs" -- and recursion far from Python's limit.
+    """
+
+    _depth = 0
+    _nodes = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event: Any = self.peek_event()  # type: ignore[attr-defined]
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent):
+            raise _YamlProblem(line, f"'*{event.anchor}' repeats an anchor: {_NO_ANCHORS}")
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise _YamlProblem(line, f"'&{anchor}' defines an anchor: {_NO_ANCHORS}")
+        if self._depth >= MAX_NESTING:
+            raise _YamlProblem(line, _NESTED)
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            raise _YamlProblem(
+                line, f"more than {MAX_NODES:,} values in one file; an entry has about 100"
+            )
+        self._depth += 1
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        return node
+
+
+class _GuardedLoader(_Guard, yaml.SafeLoader):
+    """The pure-Python parser with the guarded composer (when libyaml is missing)."""
+
+    def fetch_flow_collection_start(self, token_class: Any) -> None:
+        # The scanner reads up to 1,024 characters ahead for a possible key, and
+        # each open bracket adds one to check on every token: stop it early.
+        if self.flow_level >= MAX_NESTING:
+            raise _YamlProblem(self.get_mark().line + 1, _NESTED)
+        super().fetch_flow_collection_start(token_class)
+
+
+_CSafeLoader: Any = getattr(yaml, "CSafeLoader", None)
+
+if _CSafeLoader is not None:
+
+    class _GuardedCLoader(_Guard, _CSafeLoader):  # type: ignore[misc]
+        """libyaml's parser (about 20 times faster) feeding the guarded Python composer."""
+
+        def __init__(self, stream: str) -> None:
+            _CSafeLoader.__init__(self, stream)
+            self.anchors = {}
+
+    _LOADER: type[Any] = _GuardedCLoader
+else:  # pragma: no cover - PyYAML wheels ship libyaml
+    _LOADER = _GuardedLoader
+
+
 def _parse_yaml(text: str) -> tuple[Any, dict[YamlPath, int]]:
     """Parse one YAML document into plain data plus a map from key path to line number."""
-    loader = yaml.SafeLoader(text)
+    loader = _LOADER(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -132,10 +243,21 @@ def _parse_yaml(text: str) -> tuple[Any, dict[YamlPath, int]]:
         loader.dispose()
 
 
+_PLAIN_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
+
+
 def _convert(
     loader: yaml.SafeLoader, node: yaml.Node, path: YamlPath, lines: dict[YamlPath, int]
 ) -> Any:
     lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN_TAGS:
+        # A scalar's tag is checked by the constructor; these we build ourselves.
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        raise _YamlProblem(
+            node.start_mark.line + 1,
+            f"YAML syntax error: the tag {tag} is not allowed: knowledge files hold only "
+            "text, numbers, dates, lists and mappings",
+        )
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
         result: dict[Any, Any] = {}
@@ -159,12 +281,60 @@ def _convert(
     return loader.construct_object(node, deep=True)
 
 
-def _read_yaml(path: Path, problems: _Problems) -> tuple[Any, dict[YamlPath, int]] | None:
-    """Read a YAML file; report unreadable, binary, empty or malformed files."""
+def _os_reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def _read_bytes(path: Path, problems: _Problems) -> bytes | None:
+    """The file's bytes if it is a readable regular file within the size limit."""
     try:
-        raw = path.read_bytes()
+        # O_NONBLOCK: opening a named pipe must not wait for a writer.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
-        problems.add(path, 1, f"cannot read the file: {exc.strerror or exc}")
+        problems.add(path, 1, f"cannot read the file: {_os_reason(exc)}")
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            problems.add(path, 1, "not a regular file (a pipe, device or socket); remove it")
+            return None
+        limit = MAX_FILE_BYTES
+        if info.st_size > limit:
+            problems.add(path, 1, _too_big(info.st_size))
+            return None
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, limit + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:  # it grew while we read
+            problems.add(path, 1, _too_big(size))
+            return None
+        return b"".join(chunks)
+    except OSError as exc:
+        problems.add(path, 1, f"cannot read the file: {_os_reason(exc)}")
+        return None
+    finally:
+        os.close(fd)
+
+
+def _too_big(size: int) -> str:
+    return (
+        f"the file is {size / 1024:,.0f} KB; the limit is {MAX_FILE_BYTES // 1024} KB "
+        "(an entry is a page of text: split it, or remove what does not belong)"
+    )
+
+
+def _read_yaml(path: Path, problems: _Problems) -> tuple[Any, dict[YamlPath, int], bytes] | None:
+    """Read a YAML file; report unreadable, oversized, binary, empty or malformed files."""
+    raw = _read_bytes(path, problems)
+    if raw is None:
+        return None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        problems.add(path, 1, "the file is saved as UTF-16; save it as UTF-8")
         return None
     if b"\x00" in raw:
         problems.add(path, 1, "this is not a text file (it contains binary data)")
@@ -184,18 +354,117 @@ def _read_yaml(path: Path, problems: _Problems) -> tuple[Any, dict[YamlPath, int
         problems.add(path, exc.line, exc.message)
         return None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        what = exc.problem or exc.context or "invalid YAML"
+        line, what = _explain_yaml_error(exc, text)
         problems.add(path, line, f"YAML syntax error: {what}")
+        return None
+    except yaml.reader.ReaderError as exc:
+        char = chr(exc.character) if isinstance(exc.character, int) else ""
+        at = text.find(char) if char else -1
+        line = text[:at].count("\n") + 1 if at >= 0 else 1
+        problems.add(
+            path,
+            line,
+            f"the file contains a control character (#x{ord(char):04x}, invisible in most "
+            "editors) that YAML does not allow; delete it"
+            if char
+            else f"YAML syntax error: {exc}",
+        )
         return None
     except yaml.YAMLError as exc:
         problems.add(path, 1, f"YAML syntax error: {exc}")
         return None
+    except RecursionError:  # a last resort: the composer's depth limit should come first
+        problems.add(path, 1, f"nested more than {MAX_NESTING} levels deep")
+        return None
     if data is None:
         problems.add(path, 1, "the file is empty (only comments)")
         return None
-    return data, lines
+    return data, lines, raw
+
+
+_KEY_LINE = re.compile(r"^(\s*)(?:-\s+)?[^\s:#'\"][^:#]*:(?:\s|$)")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _explain_yaml_error(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, str]:
+    """(line, words a curator understands, with a fix) for PyYAML's common errors."""
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else 1
+    problem = exc.problem or ""
+    context = exc.context or ""
+    src = text.splitlines()
+
+    def source(n: int) -> str:
+        return src[n - 1] if 0 < n <= len(src) else ""
+
+    at_mark = source(line)[mark.column : mark.column + 1] if mark else ""
+    tab = "cannot start any token" in problem and (at_mark == "\t" or "'\\t'" in problem)
+    if tab or "found a tab character" in problem:
+        return line, "a tab character: YAML indents with spaces only; replace the tab with spaces"
+    if "could not find expected ':'" in problem and exc.context_mark:
+        at = exc.context_mark.line + 1
+        return at, "a colon is missing: write 'field: value' (or put a text that goes on in quotes)"
+    if problem.startswith("mapping values are not allowed"):  # "here" / "in this context"
+        here = source(line)
+        first = here.find(": ")
+        column = mark.column if mark else 0
+        if _KEY_LINE.match(here) and 0 <= first < column:
+            return line, (
+                "the text contains ': ' (a colon and a space); put the whole text in quotes, "
+                'e.g. da: "Spørg dig selv: har jeg brug for den?"'
+            )
+        prev = line - 1
+        while prev > 0 and (not source(prev).strip() or source(prev).lstrip().startswith("#")):
+            prev -= 1
+        if prev and ":" not in source(prev):
+            return prev, "a colon is missing: write 'field: value'"
+        if prev and _indent(here) > _indent(source(prev)):
+            return line, (
+                "this line is indented more than the one above; fields of one mapping "
+                "start in the same column"
+            )
+        return line, "a colon where YAML does not expect one: put text with ': ' in quotes"
+    # PyYAML: "expected <block end>, but found '<scalar>'"; libyaml: "did not find expected key".
+    before = source(line)[: mark.column].rstrip() if mark else ""
+    block_end = "expected <block end>" in problem or "did not find expected key" in problem
+    if block_end and before.endswith(("'", '"')) and before.lstrip()[:1] not in {"'", '"'}:
+        return line, (
+            "text continues after a closing quote; put the whole text in quotes, "
+            "or check the indentation of this line"
+        )
+    if "maximum nesting depth" in problem:  # libyaml's own limit (1,000), met while scanning
+        return line, _NESTED
+    list_item = block_end and source(line).lstrip().startswith("- ")
+    if list_item or "<block sequence start>" in problem or "expected '-' indicator" in problem:
+        return line, (
+            "the indentation does not line up: list items ('- ') that belong together must "
+            "start in the same column (use spaces, two per level)"
+        )
+    if block_end:
+        return line, (
+            "the indentation does not line up: fields that belong together must start in "
+            "the same column (use spaces, two per level)"
+        )
+    if "quoted scalar" in context and "end of stream" in problem:
+        at = exc.context_mark.line + 1 if exc.context_mark else line
+        return at, "a quote opened here is never closed; add the closing quote"
+    if "unknown escape character" in problem:
+        return line, (
+            "in double quotes a backslash starts an escape such as \\n; write \\\\ for a "
+            "backslash, or use single quotes"
+        )
+    if "could not determine a constructor for the tag" in problem:
+        tag = problem.rsplit(" ", 1)[-1].strip("'").replace("tag:yaml.org,2002:", "!!")
+        return line, (
+            f"the tag {tag} is not allowed: knowledge files hold only text, numbers, dates, "
+            "lists and mappings"
+        )
+    if "expected a single document" in context:
+        return line, "a second YAML document starts here ('---'); one file holds one entry"
+    return line, problem or context or "invalid YAML"
 
 
 # --- pydantic errors in plain words ------------------------------------------------------------
@@ -287,6 +556,9 @@ def _validate(
         return model.model_validate(data)
     except ValidationError as exc:
         for error in exc.errors():
+            if problems.full(path):  # count the rest without wording each one
+                problems.add(path, 1, "")
+                continue
             problems.add(path, _line_for(tuple(error["loc"]), lines), _plain(error, model))
         return None
 
@@ -330,79 +602,46 @@ def load_knowledge_base(
     today = today or dt.date.today()
     problems = _Problems()
     if not root.is_dir():
-        problems.add(root, 1, "the knowledge directory does not exist")
+        if root.is_symlink():
+            why = "is a symlink that leads nowhere (broken, or a loop)"
+        elif os.path.lexists(root):
+            why = "is not a folder"
+        else:
+            why = "does not exist"
+        problems.add(root, 1, f"the knowledge directory {why}")
         return LoadReport(None, problems.items)
 
-    categories = _load_categories(root, problems)
-    tips = _load_tips(root, problems)
+    files = _scan(root, problems)
+    no_categories: dict[str, Category] = {}
+    no_tips: list[Tip] = []
+    categories = _guarded(files.get((CATEGORIES_FILE,)), problems, _load_categories, no_categories)
+    tips = _guarded(files.get((TIPS_FILE,)), problems, _load_tips, no_tips)
     records: dict[str, EntryRecord] = {}
     lines_by_id: dict[str, dict[YamlPath, int]] = {}
     digest = hashlib.sha256()
 
-    for path in sorted(root.rglob("*")):
-        if path.is_dir() or any(part.startswith(".") for part in path.relative_to(root).parts):
-            continue
-        rel = path.relative_to(root)
-        if len(rel.parts) > 1 and rel.parts[0].startswith("_"):
+    for parts, path in sorted(files.items()):
+        if len(parts) > 1 and parts[0].startswith("_"):
             continue  # `_cards/` and other `_`-folders hold other data (knowledge.cards)
         if path.suffix == ".yml":
             problems.add(path, 1, "use the .yaml extension (this file is not loaded)")
             continue
-        if path.suffix != ".yaml":
-            continue
-        if len(rel.parts) == 1:
+        if len(parts) == 1:
             if path.name not in {CATEGORIES_FILE, TIPS_FILE}:
                 problems.add(path, 1, "entries belong in a category folder: <category>/<id>.yaml")
             continue
-        if len(rel.parts) > 2:
+        if len(parts) > 2:
             problems.add(
                 path, 1, "entries belong directly in a category folder: <category>/<id>.yaml"
             )
             continue
-        category, entry_id = rel.parts[0], path.stem
-        parsed = _read_yaml(path, problems)
-        if parsed is None:
-            continue
-        data, lines = parsed
-        digest.update(str(rel).encode() + b"\0" + path.read_bytes() + b"\0")
-        if not isinstance(data, dict):
-            problems.add(path, 1, f"an entry must be a mapping of fields, not {_describe(data)}")
-            continue
-        declared = data.pop("id", None)
-        if declared is not None and declared != entry_id:
-            problems.add(
-                path,
-                lines.get(("id",), 1),
-                f"id '{declared}' differs from the file name '{entry_id}' (the file name is the id)",
-            )
-        entry = _validate(Entry, data, lines, path, problems)
-        if not _valid_id(entry_id):
-            problems.add(
-                path,
-                1,
-                f"file name '{path.name}' is not a valid id: use lowercase letters, digits and dashes",
-            )
-            continue
-        if entry_id in records:
-            problems.add(path, 1, f"duplicate id '{entry_id}': also {records[entry_id].path}")
-            continue
-        if category not in categories and categories:
-            problems.add(
-                path,
-                1,
-                f"category folder '{category}' has no display name in {CATEGORIES_FILE}",
-                "warning",
-            )
-        if entry is None:
-            continue
-        records[entry_id] = EntryRecord(
-            id=entry_id, category=category, entry=entry, path=display_path(path)
-        )
-        lines_by_id[entry_id] = lines
-        _entry_warnings(entry, lines, path, problems, today)
+        try:
+            _load_entry(path, parts, categories, records, lines_by_id, digest, problems, today)
+        except Exception as exc:  # a bug must cost one file, not the knowledge base or the bot
+            problems.add(path, 1, f"could not load this file: {type(exc).__name__}: {exc}")
 
     _cross_checks(records, lines_by_id, problems)
-    items = sorted(set(problems.items), key=lambda p: (p.path, p.line, p.message))
+    items = problems.finish()
     if any(p.severity == "error" for p in items):
         return LoadReport(None, items)
     kb = KnowledgeBase(
@@ -415,20 +654,168 @@ def load_knowledge_base(
     return LoadReport(kb, items)
 
 
-def _valid_id(entry_id: str) -> bool:
-    import re
+def _load_entry(
+    path: Path,
+    parts: tuple[str, ...],
+    categories: dict[str, Category],
+    records: dict[str, EntryRecord],
+    lines_by_id: dict[str, dict[YamlPath, int]],
+    digest: Any,
+    problems: _Problems,
+    today: dt.date,
+) -> None:
+    """Read, validate and add one entry file `<category>/<id>.yaml`."""
+    category, entry_id = parts[0], path.stem
+    parsed = _read_yaml(path, problems)
+    if parsed is None:
+        return
+    data, lines, raw = parsed
+    digest.update("/".join(parts).encode() + b"\0" + raw + b"\0")
+    if not isinstance(data, dict):
+        problems.add(path, 1, f"an entry must be a mapping of fields, not {_describe(data)}")
+        return
+    declared = data.pop("id", None)
+    if declared is not None and declared != entry_id:
+        problems.add(
+            path,
+            lines.get(("id",), 1),
+            f"id '{declared}' differs from the file name '{entry_id}' (the file name is the id)",
+        )
+    entry = _validate(Entry, data, lines, path, problems)
+    if not _valid_id(entry_id):
+        problems.add(
+            path,
+            1,
+            f"file name '{path.name}' is not a valid id: use lowercase letters, digits and dashes",
+        )
+        return
+    if entry_id in records:
+        problems.add(path, 1, f"duplicate id '{entry_id}': also {records[entry_id].path}")
+        return
+    if category not in categories and categories:
+        problems.add(
+            path,
+            1,
+            f"category folder '{category}' has no display name in {CATEGORIES_FILE}",
+            "warning",
+        )
+    if entry is None:
+        return
+    records[entry_id] = EntryRecord(
+        id=entry_id, category=category, entry=entry, path=display_path(path)
+    )
+    lines_by_id[entry_id] = lines
+    _entry_warnings(entry, lines, path, problems, today)
 
+
+_T = TypeVar("_T")
+
+
+def _guarded(
+    path: Path | None,
+    problems: _Problems,
+    load: Callable[[Path, _Problems], _T],
+    default: _T,
+) -> _T:
+    """`load(path)`, or `default` when there is no such file or loading it fails."""
+    if path is None:
+        return default
+    try:
+        return load(path, problems)
+    except Exception as exc:  # as for entries: one file's problem, never a traceback
+        problems.add(path, 1, f"could not load this file: {type(exc).__name__}: {exc}")
+        return default
+
+
+# --- walking the folder ------------------------------------------------------------------------
+
+
+def _scan(root: Path, problems: _Problems) -> dict[tuple[str, ...], Path]:
+    """Every .yaml/.yml file below `root` by its relative path parts; report what cannot be walked.
+
+    Hidden names are skipped. Symlinks are followed only within the root;
+    each folder is entered once (a symlink loop or a second way into a folder
+    is reported), and no deeper than `MAX_FOLDER_DEPTH`.
+    """
+    try:
+        real_root = root.resolve(strict=True)
+    except (OSError, RuntimeError) as exc:
+        problems.add(root, 1, f"cannot open the knowledge directory: {exc}")
+        return {}
+    found: dict[tuple[str, ...], Path] = {}
+    entered: dict[tuple[int, int], Path] = {}
+    todo: list[tuple[Path, tuple[str, ...]]] = [(root, ())]
+    while todo:
+        folder, rel = todo.pop()
+        try:
+            info = folder.stat()
+            with os.scandir(folder) as it:
+                items = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            problems.add(folder, 1, f"cannot read the folder: {_os_reason(exc)}")
+            continue
+        key = (info.st_dev, info.st_ino)
+        if key in entered:
+            first = display_path(entered[key])
+            problems.add(folder, 1, f"symlink loop: this folder is already read as {first}")
+            continue
+        entered[key] = folder
+        for item in items:
+            if item.name.startswith("."):
+                continue
+            path = Path(item.path)
+            parts = (*rel, item.name)
+            if item.is_symlink():
+                problem = _symlink_problem(path, real_root)
+                if problem:
+                    problems.add(path, 1, problem)
+                    continue
+            try:
+                is_dir = item.is_dir()
+            except OSError as exc:
+                problems.add(path, 1, f"cannot read: {_os_reason(exc)}")
+                continue
+            if is_dir:
+                if len(parts) > MAX_FOLDER_DEPTH:
+                    problems.add(path, 1, "folders nested too deep: use <category>/<id>.yaml")
+                else:
+                    todo.append((path, parts))
+            elif item.name.endswith((".yaml", ".yml")):
+                found[parts] = path
+    return found
+
+
+def _symlink_problem(path: Path, real_root: Path) -> str | None:
+    """Why a symlink below the root may not be followed, or None if it may."""
+    try:
+        target = path.resolve(strict=True)
+    except RuntimeError:  # Python < 3.13 reports a loop this way
+        return "symlink loop: the link leads back to itself"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symlink loop: the link leads back to itself"
+        try:
+            to = os.readlink(path)
+        except OSError:
+            to = "?"
+        return f"broken symlink: it points to '{to}', which does not exist"
+    if not target.is_relative_to(real_root):
+        return (
+            f"symlink points outside the knowledge folder (to {target}); "
+            "copy the file or folder in instead"
+        )
+    return None
+
+
+def _valid_id(entry_id: str) -> bool:
     return re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", entry_id) is not None
 
 
-def _load_categories(root: Path, problems: _Problems) -> dict[str, Category]:
-    path = root / CATEGORIES_FILE
-    if not path.exists():
-        return {}
+def _load_categories(path: Path, problems: _Problems) -> dict[str, Category]:
     parsed = _read_yaml(path, problems)
     if parsed is None:
         return {}
-    data, lines = parsed
+    data, lines, _ = parsed
     if not isinstance(data, dict):
         problems.add(path, 1, "expected a mapping: <folder>: {da: …, en: …}")
         return {}
@@ -441,14 +828,11 @@ def _load_categories(root: Path, problems: _Problems) -> dict[str, Category]:
     return out
 
 
-def _load_tips(root: Path, problems: _Problems) -> list[Tip]:
-    path = root / TIPS_FILE
-    if not path.exists():
-        return []
+def _load_tips(path: Path, problems: _Problems) -> list[Tip]:
     parsed = _read_yaml(path, problems)
     if parsed is None:
         return []
-    data, lines = parsed
+    data, lines, _ = parsed
     if not isinstance(data, dict) or not isinstance(data.get("tips"), list):
         problems.add(path, 1, "expected 'tips:' followed by a list of {da: …, en: …}")
         return []

@@ -12,7 +12,6 @@ from pydantic import (
     Field,
     StringConstraints,
     field_validator,
-    model_validator,
 )
 
 LANGS: tuple[str, ...] = ("da", "en")
@@ -127,7 +126,9 @@ class Entry(Strict):
     alternatives: list[Alternative] = Field(min_length=2)
     ask_yourself: LocalizedText
     aliases: Aliases
-    sources: list[Source] = Field(default_factory=list)
+    sources: list[Source] = Field(
+        min_length=1, description="Where the facts come from: at least one, info entries too."
+    )
     reviewed: dt.date
     related: list[EntryId] = Field(default_factory=list)
     topics: list[TopicId] = Field(default_factory=list)
@@ -142,13 +143,6 @@ class Entry(Strict):
                 "alternatives must go in the order use → borrow/secondhand → repair → new"
             )
         return value
-
-    @model_validator(mode="after")
-    def _info_needs_no_sources(self) -> Entry:
-        # Entries with a critique of a product must name where the facts come from.
-        if self.verdict is not Verdict.INFO and not self.sources:
-            raise ValueError("an entry with a critique needs at least one source")
-        return self
 
 
 class EntryRecord(BaseModel):

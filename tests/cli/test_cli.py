@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -109,9 +110,8 @@ def test_kb_check_exit_codes_and_strict(tmp_path: Path) -> None:
     kb = tmp_path / "kb"
     (kb / "home").mkdir(parents=True)
     good = (ROOT / "knowledge/entries/home/stanley-cup.yaml").read_text(encoding="utf-8")
-    (kb / "home" / "stanley-cup.yaml").write_text(
-        good.replace("reviewed: 2026-11-28", "reviewed: 2020-01-01"), encoding="utf-8"
-    )
+    stale = re.sub(r"^reviewed: .*$", "reviewed: 2020-01-01", good, count=1, flags=re.M)
+    (kb / "home" / "stanley-cup.yaml").write_text(stale, encoding="utf-8")
     warn = omtanke("kb", "check", str(kb))
     assert warn.returncode == 0 and b"warning: reviewed 2020-01-01" in warn.stdout
     assert omtanke("kb", "check", "--strict", str(kb)).returncode == 1

@@ -72,7 +72,9 @@ def _messages(kbdir: KbDir) -> list[str]:
 def test_yaml_error_has_its_line(kbdir: KbDir) -> None:
     path = kbdir.write(f"{CARDS_DIR}/bad.yaml", "title:\n  da: a\n  en: b\nsummary: da: x\n")
     [message] = _messages(kbdir)
-    assert message.startswith(f"{path}:4: YAML syntax error: the text contains ': ' (a colon and a space)")
+    assert message.startswith(
+        f"{path}:4: YAML syntax error: the text contains ': ' (a colon and a space)"
+    )
 
 
 def test_unknown_field_points_at_its_line(kbdir: KbDir) -> None:

@@ -77,6 +77,15 @@ def test_missing_field_and_missing_language(kbdir: KbDir) -> None:
     assert f"{path}:{summary_line}: summary: the English text ('en') is missing" in out
 
 
+def test_every_entry_needs_a_source_info_entries_too(kbdir: KbDir) -> None:
+    text = dump(entry_data(verdict="info", sources=[]))
+    path = kbdir.write("home/explainer.yaml", text)
+    line = text.splitlines().index("sources: []") + 1
+    assert messages(kbdir) == [
+        f"{path}:{line}: sources: list should have at least 1 item after validation, not 0"
+    ]
+
+
 def test_unknown_field_with_suggestion(kbdir: KbDir) -> None:
     text = dump(entry_data()) + "alternativs: []\n"
     path = kbdir.write("home/unknown.yaml", text)

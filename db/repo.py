@@ -594,10 +594,11 @@ def normalise_text(text: str) -> str:
 
 
 async def unanswered_texts(session: AsyncSession, *, since: dt.datetime) -> list[str]:
-    """Texts of questions the bot could not answer since `since`, oldest first."""
+    """Texts of questions no entry answered since `since` (general tips or only a category
+    card: both are products the curators could write about), oldest first."""
     res = await session.scalars(
         select(Question.text)
-        .where(Question.kind == "fallback", Question.created_at >= since)
+        .where(Question.kind.in_(("fallback", "category")), Question.created_at >= since)
         .order_by(Question.created_at, Question.id)
     )
     return list(res)

@@ -7,10 +7,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from bot.core.knowledge import KnowledgeHolder
+from bot.core.knowledge import KnowledgeHolder, Snapshot
+from knowledge.cards import CardRecord
 from knowledge.loader import KnowledgeBase
 from knowledge.matcher import MatchResult
 from knowledge.schema import EntryRecord
+from knowledge.secondhand import SecondhandLink, for_category, for_entry, for_fallback
 
 MAX_INPUT_CHARS = 1000
 """Incoming questions are cut to this; nobody asks about a product in word 500."""
@@ -51,18 +53,26 @@ class Answer:
     kb: KnowledgeBase
     latency_ms: float
     truncated: bool
+    kind: str
+    """The matcher's kind, or `category` when a category card answers an unknown product."""
+    card: CardRecord | None = None
+    """The category card that answers (kind `category`)."""
+    secondhand: tuple[SecondhandLink, ...] = ()
+    """Second-hand searches built from the user's own product words."""
 
     def to_json(self) -> dict[str, Any]:
         """The `omtanke ask --json` shape."""
         return {
             "query": self.query,
             "lang": self.lang,
-            "kind": self.result.kind,
+            "kind": self.kind,
             "entry": entry_json(self.record) if self.record is not None else None,
+            "category": self.card.id if self.card is not None else None,
             "score": round(self.result.score, 1),
             "candidates": [
                 {"id": c.id, "score": round(c.score, 1)} for c in self.result.candidates
             ],
+            "secondhand": [dict(link) for link in self.secondhand],
         }
 
 
@@ -77,6 +87,10 @@ class Advisor:
     def __init__(self, holder: KnowledgeHolder) -> None:
         self.holder = holder
 
+    def links_for(self, record: EntryRecord, query: str) -> list[SecondhandLink]:
+        """Second-hand searches for an entry shown without a question of its own."""
+        return _entry_links(self.holder.snapshot, record, query)
+
     def answer(
         self, text: str, *, preference: str | None = None, telegram_code: str | None = None
     ) -> Answer:
@@ -88,6 +102,7 @@ class Advisor:
         lang = choose_language(result.language, preference=preference, telegram_code=telegram_code)
         record = snapshot.kb.get(result.entry_id) if result.entry_id else None
         candidates = [r for c in result.candidates if (r := snapshot.kb.get(c.id)) is not None]
+        kind, card, secondhand = _category_and_secondhand(snapshot, query, result, record)
         return Answer(
             question_id=uuid.uuid4().hex,
             query=query,
@@ -98,4 +113,29 @@ class Advisor:
             kb=snapshot.kb,
             latency_ms=(time.perf_counter() - started) * 1000,
             truncated=truncated,
+            kind=kind,
+            card=card,
+            secondhand=tuple(secondhand),
         )
+
+
+def _entry_links(snapshot: Snapshot, record: EntryRecord, query: str) -> list[SecondhandLink]:
+    card_id = snapshot.categories.card_for_entry(record.id, record.category)
+    card = snapshot.categories.cards.get(card_id) if card_id else None
+    return for_entry(record, query, card)
+
+
+def _category_and_secondhand(
+    snapshot: Snapshot, query: str, result: MatchResult, record: EntryRecord | None
+) -> tuple[str, CardRecord | None, list[SecondhandLink]]:
+    """A product no entry answers gets its category's card (an unsure "did you mean" too: its
+    options stay as buttons under the card); answers and cards get second-hand links."""
+    if record is not None:
+        return result.kind, None, _entry_links(snapshot, record, query)
+    if result.kind not in {"fallback", "suggestions"}:
+        return result.kind, None, []
+    match = snapshot.categories.classify(query)
+    if match is None:
+        return result.kind, None, for_fallback(query) if result.kind == "fallback" else []
+    card_record = snapshot.cards[match.card_id]
+    return "category", card_record, for_category(query, match, card_record.card)

@@ -52,6 +52,7 @@ async def show_entry(conv: Conversation, who: Who, action: act.ShowEntry) -> Rep
     answer = services.advisor.answer(record.entry.title.get(who.lang), preference=who.lang)
     services.log_answer(answer, user_key=who.key, chat_type="button")
     days = services.settings.reminder_days
+    links = services.advisor.links_for(record, record.entry.title.get(who.lang))
     return card(
         record,
         who.lang,
@@ -59,6 +60,7 @@ async def show_entry(conv: Conversation, who: Who, action: act.ShowEntry) -> Rep
         has_others=False,
         kind="answer",
         reminder_days=days,
+        secondhand=links,
     )
 
 

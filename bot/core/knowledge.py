@@ -3,19 +3,36 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from knowledge.loader import KnowledgeBase, LoadReport, load_knowledge_base
+from knowledge.cards import CardRecord, load_cards
+from knowledge.categories import CategoryIndex
+from knowledge.loader import KnowledgeBase, LoadReport, Problem, load_knowledge_base
 from knowledge.matcher import Matcher, Thresholds
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    """A knowledge base and its matcher, swapped as one so no question sees half of each."""
+    """A knowledge base, its matcher and its category cards, swapped as one on reload."""
 
     kb: KnowledgeBase
     matcher: Matcher
+    cards: dict[str, CardRecord] = field(default_factory=dict)
+    categories: CategoryIndex = field(default_factory=lambda: CategoryIndex({}))
+
+
+def build_snapshot(
+    kb: KnowledgeBase, root: Path, thresholds: Thresholds
+) -> tuple[Snapshot, list[Problem]]:
+    """Index a loaded knowledge base and its category cards (cards with errors are left out)."""
+    folders = {r.category for r in kb.entries.values()}
+    cards, problems = load_cards(root, entry_ids=set(kb.entries), folders=folders)
+    index = CategoryIndex({cid: r.card for cid, r in cards.items()}, kb)
+    return Snapshot(kb, Matcher(kb, thresholds), cards, index), problems
 
 
 class KnowledgeError(Exception):
@@ -36,7 +53,8 @@ class KnowledgeHolder:
         report = load_knowledge_base(self.root)
         if report.kb is None:
             raise KnowledgeError(report)
-        self.snapshot = Snapshot(report.kb, Matcher(report.kb, self.thresholds))
+        self.snapshot, self.card_problems = build_snapshot(report.kb, self.root, self.thresholds)
+        self._log_card_problems()
         self.last_report = report
 
     async def reload(self) -> LoadReport:
@@ -45,7 +63,18 @@ class KnowledgeHolder:
             report = await asyncio.to_thread(load_knowledge_base, self.root)
             self.last_report = report
             if report.kb is not None:
-                matcher = await asyncio.to_thread(Matcher, report.kb, self.thresholds)
+                snapshot, self.card_problems = await asyncio.to_thread(
+                    build_snapshot, report.kb, self.root, self.thresholds
+                )
                 # One assignment: questions in flight keep the snapshot they already read.
-                self.snapshot = Snapshot(report.kb, matcher)
+                self.snapshot = snapshot
+                self._log_card_problems()
             return report
+
+    def _log_card_problems(self) -> None:
+        errors = [p for p in self.card_problems if p.severity == "error"]
+        if errors:
+            log.warning(
+                "%d category cards have errors and are left out; run `omtanke kb check`",
+                len(errors),
+            )

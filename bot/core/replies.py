@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.core import actions as act
 from bot.core.advisor import Answer
-from bot.core.cards import card_html, secondhand_links, tips_html
+from bot.core.cards import card_html, category_html, tips_html
 from bot.core.i18n import t
 from bot.core.reply import Button, Keyboard, Reply, rows
 from knowledge.schema import EntryRecord
+from knowledge.secondhand import SITES, SecondhandLink
 
 
 def reply_for(answer: Answer, *, reminder_days: int) -> Reply:
     """What the bot says to an answered question."""
     lang = answer.lang
-    kind = answer.result.kind
+    kind = answer.kind
     qid = answer.question_id
     if answer.record is not None:
         return card(
@@ -23,7 +26,13 @@ def reply_for(answer: Answer, *, reminder_days: int) -> Reply:
             has_others=bool(answer.candidates),
             kind=kind,
             reminder_days=reminder_days,
+            secondhand=answer.secondhand,
         )
+    if answer.card is not None:
+        # An unsure "did you mean" keeps its options under the card.
+        options = entry_buttons(answer.candidates, lang)
+        buttons = (feedback_row(qid, lang), *options, *search_rows(answer.secondhand, lang))
+        return Reply(category_html(answer.card, lang), buttons, kind=kind, question_id=qid)
     if kind == "suggestions":
         buttons = entry_buttons(answer.candidates, lang)
         return Reply(t("suggestions", lang), buttons, kind=kind, question_id=qid)
@@ -36,7 +45,8 @@ def reply_for(answer: Answer, *, reminder_days: int) -> Reply:
         return Reply(t("empty", lang), kind=kind, question_id=qid)
     # Rotating tips: people who ask again see others.
     tips = tips_html(answer.kb.tips, lang, seed=int(qid[:8], 16))
-    return Reply(f"{t('fallback', lang)}\n\n{tips}".strip(), kind=kind, question_id=qid)
+    text = f"{t('fallback', lang)}\n\n{tips}".strip()
+    return Reply(text, search_rows(answer.secondhand, lang), kind=kind, question_id=qid)
 
 
 def card(
@@ -47,14 +57,10 @@ def card(
     has_others: bool,
     kind: str,
     reminder_days: int,
+    secondhand: Sequence[SecondhandLink] = (),
 ) -> Reply:
     """An entry's card with its buttons (feedback, related, other matches, search, remind)."""
-    buttons: list[tuple[Button, ...]] = [
-        (
-            Button(t("btn.helpful", lang), act.Feedback(True, question_id)),
-            Button(t("btn.not_helpful", lang), act.Feedback(False, question_id)),
-        )
-    ]
+    buttons: list[tuple[Button, ...]] = [feedback_row(question_id, lang)]
     second = []
     if record.entry.related:
         second.append(Button(t("btn.related", lang), act.ShowRelated(record.id)))
@@ -62,12 +68,32 @@ def card(
         second.append(Button(t("btn.not_meant", lang), act.NotMeant(question_id)))
     if second:
         buttons.append(tuple(second))
-    links = [Button(t("btn.search_on", lang, site=n), url=u) for n, u in secondhand_links(record)]
-    buttons.extend(rows(links, 2))
+    buttons.extend(search_rows(secondhand, lang))
     if record.entry.verdict.value != "info":
         label = t("btn.remind", lang, days=reminder_days)
         buttons.append((Button(label, act.Remind(record.id)),))
     return Reply(card_html(record, lang), tuple(buttons), kind=kind, question_id=question_id)
+
+
+def feedback_row(question_id: str, lang: str) -> tuple[Button, ...]:
+    """👍 / 👎 for one answer."""
+    return (
+        Button(t("btn.helpful", lang), act.Feedback(True, question_id)),
+        Button(t("btn.not_helpful", lang), act.Feedback(False, question_id)),
+    )
+
+
+def search_rows(links: Sequence[SecondhandLink], lang: str) -> Keyboard:
+    """Second-hand search buttons, two to a row."""
+    return rows([Button(search_label(link, lang), url=link["url"]) for link in links], 2)
+
+
+SITE_NAMES: dict[str, str] = {key: site.name for key, site in SITES.items()}
+
+
+def search_label(link: SecondhandLink, lang: str) -> str:
+    """The label of a search button, e.g. "♻️ Brugt på DBA"."""
+    return t("btn.search_on", lang, site=SITE_NAMES.get(link["site"], link["site"]))
 
 
 def examples(lang: str) -> Keyboard:

@@ -168,7 +168,7 @@ class Services:
                 chat_type=chat_type,
                 text=answer.query,
                 language=answer.lang,
-                kind=answer.result.kind,
+                kind=answer.kind,
                 entry_id=answer.result.entry_id,
                 score=round(answer.result.score, 1),
                 candidates=[

@@ -12,8 +12,9 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 
-from bot.core.cards import card_html, secondhand_links
+from bot.core.cards import card_html
 from bot.core.i18n import t
+from bot.core.replies import search_label
 from bot.telegram.context import Context
 from bot.telegram.render import split_message
 
@@ -28,8 +29,10 @@ async def on_inline(update: Update, context: Context) -> None:
     lang, records = context.conversation.search(context.who, query.query)
     results = []
     for record in records:
-        links = secondhand_links(record)[:2]
-        buttons = [InlineKeyboardButton(t("btn.search_on", lang, site=n), url=u) for n, u in links]
+        links = context.services.advisor.links_for(record, query.query)[:2]
+        buttons = [
+            InlineKeyboardButton(search_label(link, lang), url=link["url"]) for link in links
+        ]
         results.append(
             InlineQueryResultArticle(
                 id=record.id,

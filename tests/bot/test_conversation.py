@@ -36,7 +36,7 @@ async def test_danish_question_gets_danish_card_with_buttons(bot: Harness) -> No
     assert any(d.startswith("fb:1:") for d in data) and any(d.startswith("fb:0:") for d in data)
     assert "rm:stanley-cup" in data
     urls = [b["url"] for b in card.buttons if "url" in b]
-    assert any(u.startswith("https://www.dba.dk/") and "stanley+cup" in u for u in urls)
+    assert any(u.startswith("https://www.dba.dk/") and "stanley%20cup" in u for u in urls)
     rows = await bot.rows("select kind, entry_id, language, chat_type from questions")
     assert rows == [("answer", "stanley-cup", "da", "private")]
 

@@ -9,12 +9,15 @@ import re
 import pytest
 
 from bot.core.advisor import clip_input
-from bot.core.cards import card_html, secondhand_links
+from bot.core.cards import card_html, category_html
 from bot.core.i18n import CATALOGUE, LANGUAGES, placeholders, t
 from bot.core.logs import RedactToken
 from bot.core.settings import SettingsError, load_settings
 from bot.telegram.render import TELEGRAM_LIMIT, split_message
-from knowledge.schema import Alternative, Entry, EntryRecord, LocalizedText, Source
+from knowledge.cards import load_cards
+from knowledge.loader import DEFAULT_DIR
+from knowledge.schema import Alternative, Entry, EntryRecord, LocalizedText, Source, Verdict
+from knowledge.secondhand import for_entry
 
 
 def record(text: str = "Tom & Jerry <b>") -> EntryRecord:
@@ -58,9 +61,51 @@ def test_card_escapes_everything(lang: str) -> None:
 
 
 def test_secondhand_links_are_url_encoded() -> None:
-    links = dict(secondhand_links(record()))
-    assert links["DBA"] == "https://www.dba.dk/soeg/?soeg=stanley+cup+%26+co"
-    assert "search_text=stanley+cup+%26+co" in links["Vinted"]
+    links = {link["site"]: link["url"] for link in for_entry(record(), "whatever")}
+    assert links["dba"] == "https://www.dba.dk/recommerce/forsale/search?q=stanley%20cup%20%26%20co"
+    assert links["vinted"] == "https://www.vinted.dk/catalog?search_text=stanley%20cup%20%26%20co"
+
+
+@pytest.mark.parametrize(
+    ("verdict", "why", "instead"),
+    [
+        ("skip", "Why reconsider", "Instead"),
+        ("think_twice", "Why reconsider", "Instead"),
+        ("ok_if_needed", "Before you buy", "How to do it best"),
+        ("info", "Background", "What you can do"),
+    ],
+)
+def test_headings_fit_the_verdict(verdict: str, why: str, instead: str) -> None:
+    rec = record()
+    entry = rec.entry.model_copy(update={"verdict": Verdict(verdict)})
+    html = card_html(rec.model_copy(update={"entry": entry}), "en")
+    assert f"<b>{why}</b>\n" in html and f"<b>{instead}</b>\n" in html
+    if verdict in {"ok_if_needed", "info"}:
+        assert "Why reconsider" not in html and "<b>Instead</b>" not in html
+
+
+def test_alternatives_of_one_kind_share_a_label() -> None:
+    rec = record()
+    alternatives = [
+        Alternative(kind="use", da="a", en="Use a"),
+        Alternative(kind="secondhand", da="b", en="DBA"),
+        Alternative(kind="secondhand", da="c", en="Vinted"),
+        Alternative(kind="new", da="d", en="New d"),
+    ]
+    entry = rec.entry.model_copy(update={"alternatives": alternatives})
+    html = card_html(rec.model_copy(update={"entry": entry}), "en")
+    assert "🏷️ <i>Buy second-hand:</i>\n   • DBA\n   • Vinted\n" in html
+    assert html.count("Buy second-hand") == 1
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_category_card_renders(lang: str) -> None:
+    cards, problems = load_cards(DEFAULT_DIR)
+    assert [p for p in problems if p.severity == "error"] == [] and len(cards) >= 12
+    for card in cards.values():
+        html = category_html(card, lang)
+        assert card.card.title.get(lang) in html.replace("&amp;", "&")
+        assert set(re.findall(r"</?([a-z]+)", html)) <= {"b", "i", "a"}
 
 
 def test_split_on_paragraphs_and_lines() -> None:

@@ -48,3 +48,15 @@ def test_chat_numbers_buttons_and_knows_the_commands(tmp_path: Path) -> None:
         ("Stanley-kop", "answer", "stanley-cup", "button"),
         ("Er Temu ok?", "answer", "temu", "button"),
     ]
+
+
+def test_chat_shows_category_cards_and_search_links(tmp_path: Path) -> None:
+    env = {
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}",
+        "WATCH_KNOWLEDGE": "false",
+    }
+    stdin = "skal jeg købe en gyngehest\nshould i buy a telescope\n".encode()
+    out = omtanke("chat", stdin=stdin, env=env, cwd=tmp_path).stdout.decode()
+    assert "Det præcise produkt har jeg ikke et kort om endnu" in out
+    assert "🔗 ♻️ Brugt på DBA: https://www.dba.dk/recommerce/forsale/search?q=gyngehest" in out
+    assert "🔗 ♻️ Used on DBA: https://www.dba.dk/recommerce/forsale/search?q=telescope" in out

@@ -59,7 +59,16 @@ def test_ask_json() -> None:
     assert data["kind"] == "answer" and data["lang"] == "da"
     assert data["entry"]["id"] == "stanley-cup" and data["entry"]["title"]["en"] == "Stanley cup"
     assert data["entry"]["verdict"] in {"skip", "think_twice", "ok_if_needed", "info"}
-    assert set(data) == {"query", "lang", "kind", "entry", "score", "candidates"}
+    assert set(data) == {
+        "query",
+        "lang",
+        "kind",
+        "entry",
+        "category",
+        "score",
+        "candidates",
+        "secondhand",
+    }
     english = json.loads(omtanke("ask", "--json", "--lang", "en", "temu").stdout)
     assert english["lang"] == "en" and english["entry"]["id"] == "temu"
 

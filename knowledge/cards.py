@@ -26,6 +26,7 @@ from knowledge.loader import (
     display_path,
 )
 from knowledge.schema import (
+    ENTRY_ID_PATTERN,
     Alternative,
     LocalizedText,
     NonEmpty,
@@ -36,7 +37,7 @@ from knowledge.schema import (
 from knowledge.text import FILLER_WORDS, fold
 
 CARDS_DIR = "_cards"
-_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_ID = re.compile(ENTRY_ID_PATTERN)
 
 
 class Vocabulary(Strict):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from knowledge.schema import Entry
+from knowledge.schema import ENTRY_ID_PATTERN, Entry
 
 
 def entry_schema() -> dict[str, object]:
@@ -17,7 +17,7 @@ def entry_schema() -> dict[str, object]:
     props["id"] = {
         "type": "string",
         "description": "Optional; must equal the file name without .yaml",
-        "pattern": r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+        "pattern": ENTRY_ID_PATTERN,
     }
     return schema
 

@@ -35,7 +35,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from rapidfuzz import process
 
-from knowledge.schema import Category, Entry, EntryRecord, Tip
+from knowledge.schema import ENTRY_ID_PATTERN, Category, Entry, EntryRecord, Tip
 from knowledge.text import FILLER_WORDS, fold
 
 Severity = Literal["error", "warning"]
@@ -808,7 +808,7 @@ def _symlink_problem(path: Path, real_root: Path) -> str | None:
 
 
 def _valid_id(entry_id: str) -> bool:
-    return re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", entry_id) is not None
+    return re.match(ENTRY_ID_PATTERN, entry_id) is not None
 
 
 def _load_categories(path: Path, problems: _Problems) -> dict[str, Category]:

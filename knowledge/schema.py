@@ -18,7 +18,9 @@ LANGS: tuple[str, ...] = ("da", "en")
 Lang = Literal["da", "en"]
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-EntryId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
+ENTRY_ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+"""Entry, card and folder ids: lowercase letters and digits in dash-separated words."""
+EntryId = Annotated[str, StringConstraints(pattern=ENTRY_ID_PATTERN)]
 TopicId = Annotated[str, StringConstraints(pattern=r"^[A-Z][0-9]{2}$")]
 
 

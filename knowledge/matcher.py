@@ -81,6 +81,13 @@ class Thresholds:
     """Text-only score: `text_floor + text_span * coverage` (coverage 0-1 from BM25)."""
     text_answer_coverage: float = 0.8
     """A text-only answer needs this coverage and two matched words; less gives suggestions."""
+    text_suggest_coverage: float = 0.35
+    """A text-only "did you mean" needs this coverage, two matched words and a clear lead."""
+    text_lead: float = 1.3
+    """How far (coverage ratio) the best entry's text must be ahead of the next entry's."""
+    wider_cover: float = 0.15
+    """A rival whose own text covers this much more of the question (and explains a word the
+    best leaves open) means there is no clear winner."""
     explains_more: float = 0.3
     """A rival that explains this much more of the question (coverage) makes an answer unclear."""
 
@@ -104,6 +111,8 @@ class Candidate:
     """Only an everyday word or one short typo supports it: never offered to the user."""
     explains: frozenset[str] = frozenset()
     """The question's words (folded) this entry accounts for, by alias or by its own text."""
+    plain: bool = False
+    """Found through everyday words only ("brugt tøj", "ipad"), not a rare name ("shein")."""
 
 
 @dataclass(frozen=True)
@@ -223,9 +232,18 @@ class Matcher:
         if best is not None and best.score >= t.answer:
             others = [c for c in offerable[1:] if c.score >= t.suggest][: t.max_candidates]
             wider = [c for c in others if c.explains > best.explains]
+            wider = wider or [
+                c
+                for c in others
+                if best.plain
+                and c.coverage >= best.coverage + t.wider_cover
+                and len(c.explains) >= len(best.explains)
+                and c.explains - best.explains
+            ]
             if wider:
-                # Another entry accounts for everything this one does and more ("ipad til min
-                # 6 årig": kids' tablets, not laptops): offer both, the wider one first.
+                # Another entry accounts for more of the question ("ipad til min 6 årig": kids'
+                # tablets, not laptops; "afhængig af brugt tøj på vinted": second-hand hauls,
+                # not second-hand in general): no clear winner, offer both, the wider first.
                 offerable = [wider[0], *(c for c in offerable if c is not wider[0])]
             elif not self._unclear(best, others):
                 return MatchResult(query, "answer", best.id, best.score, others, language=language)
@@ -257,12 +275,21 @@ class Matcher:
         hits = self._alias_hits(tokens)
         terms = query_terms(tokens)
         text = self._index.search(terms)
+        by_cover = sorted((h.coverage for h in text.values()), reverse=True)[:2]
         candidates = [
-            self._combine(entry_id, hits.get(entry_id), text.get(entry_id), tokens, terms, hits)
+            self._combine(
+                entry_id,
+                hits.get(entry_id),
+                text.get(entry_id),
+                tokens,
+                terms,
+                hits,
+                _rival_cover(by_cover, text.get(entry_id)),
+            )
             for entry_id in hits.keys() | text.keys()
         ]
         kept = [c for c in candidates if c is not None and c.score > 0]
-        return sorted(kept, key=lambda c: (c.weak, -c.score, -c.coverage, c.start, c.id))[:limit]
+        return sorted(kept, key=_rank_key)[:limit]
 
     # --- the alias signal -------------------------------------------------------------------
 
@@ -290,6 +317,7 @@ class Matcher:
         # "it" and "on" stay matchable (the brands "On", "it bag") but do not count as content
         # for coverage: "is coach worth it" is about coach and nothing else.
         content_chars = sum(len(tok.text) for _, tok in content if tok.text not in WEAK_WORDS) or 1
+        content_words = sum(1 for _, tok in content if tok.text not in WEAK_WORDS) or 1
         best: dict[str, _Hit] = {}
 
         def offer(hit: _Hit) -> None:
@@ -300,10 +328,11 @@ class Matcher:
             ):
                 best[hit.alias.entry_id] = hit
 
-        def coverage(window: str) -> float:
+        def coverage(words: list[Token]) -> float:
             # Explaining more of the question is a (small) plus: it breaks ties between
             # "stanley" and "stanley cup" without letting long questions sink good hits.
-            return 0.92 + 0.08 * min(1.0, len(window) / content_chars)
+            # Counted in words, so two products named in one question score alike.
+            return 0.92 + 0.08 * min(1.0, len(words) / content_words)
 
         scores = process.cdist(
             [w[0] for w in windows],
@@ -334,7 +363,7 @@ class Matcher:
             source: Source = "alias" if similarity >= 100 else "fuzzy"
             offer(
                 _Hit(
-                    round(similarity * coverage(window), 1),
+                    round(similarity * coverage(words), 1),
                     alias,
                     start,
                     end,
@@ -353,7 +382,7 @@ class Matcher:
                     continue
                 offer(
                     _Hit(
-                        round(t.stem_score * coverage(window), 1),
+                        round(t.stem_score * coverage(words), 1),
                         alias,
                         start,
                         end,
@@ -387,6 +416,7 @@ class Matcher:
         tokens: list[Token],
         terms: list[QueryWord],
         hits: dict[str, _Hit],
+        rival_cover: float,
     ) -> Candidate | None:
         t = self.thresholds
         cover = text.coverage if text is not None else 0.0
@@ -395,7 +425,12 @@ class Matcher:
         text_score = 0.0
         if text is not None and found:
             text_score = t.text_floor + t.text_span * cover
-            if len(found) < 2 or cover < t.text_answer_coverage:
+            # A clear winner on the entries' own words: two or more of the question's words,
+            # a fair share of it, and well ahead of every other entry.
+            clear = len(found) >= 2 and cover >= rival_cover * t.text_lead
+            if clear and cover >= t.text_suggest_coverage:
+                text_score = max(text_score, t.suggest + 1)
+            if not clear or cover < t.text_answer_coverage:
                 # One shared word, or a thin overlap, is a hint, never an answer.
                 text_score = min(text_score, t.answer - 1)
             if (
@@ -418,10 +453,10 @@ class Matcher:
         explained |= {tok.text for tok in tokens[hit.start : hit.end]}
         score = hit.score
         weak = False
-        if hit.everyday and not self._supported(
-            {tokens[i].text for i in range(hit.start, hit.end)}, tokens, text, hits, entry_id
-        ):
-            weak = True
+        if hit.everyday:
+            found_by = {tokens[i].text for i in range(hit.start, hit.end)}
+            left = self._unexplained(found_by, tokens, text, hits, entry_id)
+            weak = left > _tolerance(next(iter(found_by)))
         if hit.short_typo and len(found) < 2:
             weak = True
         if weak:
@@ -448,25 +483,27 @@ class Matcher:
             coverage=cover,
             weak=weak,
             explains=explained,
+            plain=all(zipf(tok.text) >= COMMON_ZIPF for tok in tokens[hit.start : hit.end]),
         )
 
-    def _supported(
+    def _unexplained(
         self,
-        found: set[str] | frozenset[str],
+        found: set[str],
         tokens: list[Token],
         text: TextHit | None,
         hits: dict[str, _Hit],
         entry_id: str,
-    ) -> bool:
-        """Whether the rest of the question fits an entry found through one everyday word.
+    ) -> int:
+        """How many informative words of the question an entry found by `found` leaves open.
 
-        Every other informative word must be explained by the entry's own text, be a shopping
-        or judging word ("bestille", "stole på", "worth"), or be another product in a
+        A word is accounted for when the entry's own text has it, when it is a shopping or
+        judging word ("bestille", "stole på", "worth"), or when it is another product in a
         comparison ("stanley eller owala").
         """
         matched = text.matched if text is not None else frozenset()
         others = {(h.start, h.end) for h in hits.values() if h.alias.entry_id != entry_id}
         compared = any(tok.text in _COMPARISON for tok in tokens)
+        open_words = set()
         for i, tok in enumerate(tokens):
             if tok.text in found or not _informative(tok):
                 continue
@@ -474,8 +511,8 @@ class Matcher:
                 continue
             if compared and any(s <= i < e for s, e in others):
                 continue  # "stanley eller owala": each product supports the other
-            return False
-        return True
+            open_words.add(tok.text)
+        return len(open_words)
 
     def _named_alone(self, found: frozenset[str], tokens: list[Token], entry_id: str) -> bool:
         """True for one everyday word that names the entry and is all the question is about.
@@ -505,6 +542,23 @@ class Matcher:
             and not _covers_more(best, rival)
             and best.score < 100
         )
+
+
+def _rival_cover(top_two: list[float], hit: TextHit | None) -> float:
+    """The best text coverage of any other entry than this one."""
+    if hit is None or not top_two:
+        return top_two[0] if top_two else 0.0
+    if hit.coverage >= top_two[0]:
+        return top_two[1] if len(top_two) > 1 else 0.0
+    return top_two[0]
+
+
+def _rank_key(c: Candidate) -> tuple[bool, float, int, float, str]:
+    """Best first; of equal scores the product named first (the subject), then wider text."""
+    return (c.weak, -c.score, c.start if c.source != "text" else _LAST, -c.coverage, c.id)
+
+
+_LAST = 1 << 20
 
 
 def _fields(entry: Entry) -> list[tuple[str, str, float]]:
@@ -543,6 +597,25 @@ def _everyday(words: list[Token]) -> bool:
         return False
     word = words[0].text
     return word in NEUTRAL_WORDS or zipf(word) >= COMMON_ALIAS_ZIPF
+
+
+def _tolerance(word: str) -> int:
+    """How many unrelated words may stand next to an everyday word that names an alias.
+
+    The more everyday the word, the more of the question must fit the entry: "hm" (an
+    interjection) and "computer" need all of it, "iphone" or "stanley" one loose word, "kindle"
+    two ("I heart my Kindle (sometimes)").
+    """
+    if word in NEUTRAL_WORDS:
+        return 0
+    frequency = zipf(word)
+    if frequency >= _EVERYDAY_STRICT_ZIPF:
+        return 0
+    return 1 if frequency >= _EVERYDAY_LOOSE_ZIPF else 2
+
+
+_EVERYDAY_STRICT_ZIPF = 4.6
+_EVERYDAY_LOOSE_ZIPF = 4.0
 
 
 def _everyday_words(tokens: list[Token]) -> frozenset[str]:

@@ -20,7 +20,7 @@ shopping (with a reason), `smalltalk` and `empty` as before.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -42,6 +42,7 @@ from knowledge.text import (
     fold,
     has_content,
     inflections,
+    is_howto,
     is_inflection,
     is_mash,
     offtopic_phrase,
@@ -83,6 +84,8 @@ class Thresholds:
     """A text-only answer needs this coverage and two matched words; less gives suggestions."""
     text_suggest_coverage: float = 0.35
     """A text-only "did you mean" needs this coverage, two matched words and a clear lead."""
+    text_everyday_coverage: float = 0.6
+    """A text-only "did you mean" found through everyday words only must cover this much."""
     text_lead: float = 1.3
     """How far (coverage ratio) the best entry's text must be ahead of the next entry's."""
     wider_cover: float = 0.15
@@ -214,6 +217,11 @@ class Matcher:
             self._names[alias.entry_id] = self._names.get(alias.entry_id, frozenset()) | (
                 alias.vocabulary
             )
+        named_by: dict[str, int] = {}
+        for vocabulary in self._names.values():
+            for word in vocabulary:
+                named_by[word] = named_by.get(word, 0) + 1
+        self._named_by = named_by
 
     # --- public API -------------------------------------------------------------------------
 
@@ -231,7 +239,11 @@ class Matcher:
         best = offerable[0] if offerable else None
         if best is not None and best.score >= t.answer:
             others = [c for c in offerable[1:] if c.score >= t.suggest][: t.max_candidates]
-            wider = [c for c in others if c.explains > best.explains]
+            wider = [
+                c
+                for c in ranked
+                if c is not best and c.explains > best.explains and self._names_all(c, best)
+            ]
             wider = wider or [
                 c
                 for c in others
@@ -241,10 +253,11 @@ class Matcher:
                 and c.explains - best.explains
             ]
             if wider:
+                promoted = replace(wider[0], score=max(wider[0].score, t.suggest + 1), weak=False)
                 # Another entry accounts for more of the question ("ipad til min 6 årig": kids'
                 # tablets, not laptops; "afhængig af brugt tøj på vinted": second-hand hauls,
                 # not second-hand in general): no clear winner, offer both, the wider first.
-                offerable = [wider[0], *(c for c in offerable if c is not wider[0])]
+                offerable = [promoted, *(c for c in offerable if c.id != promoted.id)]
             elif not self._unclear(best, others):
                 return MatchResult(query, "answer", best.id, best.score, others, language=language)
         if best is not None and best.score >= t.suggest:
@@ -276,6 +289,7 @@ class Matcher:
         terms = query_terms(tokens)
         text = self._index.search(terms)
         by_cover = sorted((h.coverage for h in text.values()), reverse=True)[:2]
+        howto = is_howto(query)
         candidates = [
             self._combine(
                 entry_id,
@@ -285,6 +299,7 @@ class Matcher:
                 terms,
                 hits,
                 _rival_cover(by_cover, text.get(entry_id)),
+                howto,
             )
             for entry_id in hits.keys() | text.keys()
         ]
@@ -417,6 +432,7 @@ class Matcher:
         terms: list[QueryWord],
         hits: dict[str, _Hit],
         rival_cover: float,
+        howto: bool = False,
     ) -> Candidate | None:
         t = self.thresholds
         cover = text.coverage if text is not None else 0.0
@@ -425,20 +441,28 @@ class Matcher:
         text_score = 0.0
         if text is not None and found:
             text_score = t.text_floor + t.text_span * cover
-            # A clear winner on the entries' own words: two or more of the question's words,
-            # a fair share of it, and well ahead of every other entry.
-            clear = len(found) >= 2 and cover >= rival_cover * t.text_lead
-            if clear and cover >= t.text_suggest_coverage:
+            everyday = found <= _everyday_words(tokens)
+            alone = len(found) == 1 and everyday and self._named_alone(found, tokens, entry_id)
+            # A clear winner on the entries' own words: two of the question's words (or one
+            # rare one), a fair share of what the entries know of it, well ahead of the rest.
+            clear = not howto and (
+                alone
+                or (
+                    (len(found) >= 2 or not everyday)
+                    and bool(found & text.exact)  # not only parts of compounds
+                    and text.known_coverage >= t.text_suggest_coverage
+                    and cover >= rival_cover * t.text_lead
+                    # everyday words alone must explain most of the question
+                    and (not everyday or cover >= t.text_everyday_coverage)
+                )
+            )
+            if clear:
                 text_score = max(text_score, t.suggest + 1)
-            if not clear or cover < t.text_answer_coverage:
+            else:
+                text_score = min(text_score, t.suggest - 1)
+            if not clear or len(found) < 2 or cover < t.text_answer_coverage:
                 # One shared word, or a thin overlap, is a hint, never an answer.
                 text_score = min(text_score, t.answer - 1)
-            if (
-                len(found) < 2
-                and found <= _everyday_words(tokens)
-                and not self._named_alone(found, tokens, entry_id)
-            ):
-                text_score = min(text_score, t.suggest - 1)  # one everyday word is not a topic
         explained = text.matched if text is not None else frozenset()
         if hit is None:
             return Candidate(
@@ -514,6 +538,20 @@ class Matcher:
             open_words.add(tok.text)
         return len(open_words)
 
+    def _names_all(self, wider: Candidate, best: Candidate) -> bool:
+        """True when the words `wider` explains beyond `best` are distinctive names of it.
+
+        Each extra word must be in its titles or aliases and in those of at most one other
+        entry: "årig" ("tablet til 5 årig") singles out kids' tablets, "hype" singles out none.
+        """
+        names = self._names[wider.id]
+        extra = wider.explains - best.explains
+        return all(
+            (forms := inflections(w)) & names
+            and min(self._named_by.get(f, 0) for f in forms & names) <= 2
+            for w in extra
+        )
+
     def _named_alone(self, found: frozenset[str], tokens: list[Token], entry_id: str) -> bool:
         """True for one everyday word that names the entry and is all the question is about.
 
@@ -523,6 +561,8 @@ class Matcher:
         names = self._names[entry_id]
         if not all(inflections(word) & names for word in found):
             return False
+        if any(self._named_by.get(word, 0) > 1 for word in found):
+            return False  # a word naming several entries ("måske" ~ "maske") names none of them
         return all(
             tok.text in found or not _informative(tok) or tok.text in JUDGING_WORDS
             for tok in tokens
@@ -641,9 +681,12 @@ def _typo_allowed(words: list[Token], window: str, alias: _Alias) -> bool:
     for tok in words:
         if zipf(tok.text) >= COMMON_ZIPF and tok.text not in alias.vocabulary:
             return False  # "weather" is a word of its own, not a typo of "leather"
+    key = alias.key
+    short, long = sorted((window, key), key=len)
+    if len(long) - len(short) >= 2 and (long.startswith(short) or long.endswith(short)):
+        return False  # a part of a compound is not a typo ("influencer" in "deinfluencer")
     # A shared everyday head or modifier ("sy|maskine" vs "ro|maskine") proves nothing: what is
     # left on each side must still look alike.
-    key = alias.key
     for cut in range(_common_prefix(window, key), 3, -1):
         if zipf(window[:cut]) >= COMMON_ZIPF:
             return OSA.normalized_similarity(window[cut:], key[cut:]) >= 0.75

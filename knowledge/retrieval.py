@@ -77,6 +77,11 @@ class TextHit:
     bm25: float
     matched: frozenset[str]
     """The question words (folded) found in the entry, exactly or as part of a compound."""
+    known_coverage: float = 0.0
+    """Coverage counting only words some entry uses: a headline's unrelated words ("vagthund",
+    "politiet") say nothing for or against any entry."""
+    exact: frozenset[str] = frozenset()
+    """The matched question words found as whole words, not only inside a compound."""
 
 
 class TextIndex:
@@ -128,20 +133,25 @@ class TextIndex:
         required = sum(w for word, w in zip(words, weights, strict=True) if not word.optional)
         scores: dict[int, float] = defaultdict(float)
         extra: dict[int, float] = defaultdict(float)
+        known = 0.0
         matched: dict[int, set[str]] = defaultdict(set)
+        exact: dict[int, set[str]] = defaultdict(set)
         for word, weight in zip(words, weights, strict=True):
             found: dict[int, float] = {}
             for form in word.forms:
                 for doc, tf in self.postings.get(form, {}).items():
                     found[doc] = max(found.get(doc, 0.0), tf)
+                    exact[doc].add(word.text)
                 if word.everyday:
                     continue
-                for compound in self.affixes.get(form, ()):
-                    for doc, tf in self.postings[compound].items():
+                for part in (*self.affixes.get(form, ()), *self._parts(form)):
+                    for doc, tf in self.postings[part].items():
                         found[doc] = max(found.get(doc, 0.0), tf * AFFIX_WEIGHT)
             if word.everyday:
                 forms = inflections(word.text)
                 found = {d: tf for d, tf in found.items() if forms & self.surface[d]}
+            if found and not word.optional:
+                known += weight
             for doc, tf in found.items():
                 # Saturated term frequency in 0..1: one title/alias hit (weight 3) is worth most.
                 gain = weight * tf / (tf + self.norms[doc])
@@ -155,6 +165,17 @@ class TextIndex:
                 round(score / ((required + extra[doc]) or 1.0), 4),
                 round(score * (K1 + 1), 4),
                 frozenset(matched[doc]),
+                round(score / ((known + extra[doc]) or 1.0), 4),
+                frozenset(exact[doc] & matched[doc]),
             )
             for doc, score in scores.items()
         }
+
+    def _parts(self, form: str) -> list[str]:
+        """Index terms a long question word is built from ("festivalgæster" → "festival")."""
+        tag, word = form[:3], form[3:]
+        if len(word) < 2 * MIN_AFFIX:
+            return []
+        pieces = {word[:size] for size in range(MIN_AFFIX + 1, len(word) - 2)}
+        pieces |= {word[-size:] for size in range(MIN_AFFIX + 1, len(word) - 2)}
+        return [tag + p for p in pieces if tag + p in self.postings]

@@ -382,7 +382,6 @@ _SHOPPING_RAW = """
 købe køber købt købte køb anskaffe investere værd buy buying bought purchase worth invest
 pris prisen priser koster kost kr kroner dkk euro dollar dollars price prices cost costs
 tilbud udsalg rabat rabatkode sale sales discount deal deals outlet
-anbefal anbefale anbefaler anbefaling recommend recommendation recommendations
 bedst bedste best better bedre review reviews anmeldelse anmeldelser test testvinder
 sammenlign sammenligne compare versus vs alternativ alternativer alternative alternatives
 gave gaver gift gifts ønskeseddel ønskeliste wishlist brand brands mærke mærker
@@ -448,7 +447,7 @@ _TOPICS_RAW: dict[str, str] = {
         lunch morgenmad breakfast pandekager bage bake bager koge cook cooking vej road
         kørsel directions åbner åbent lukker lukket opening hours pakke pakken parcel
         package levering delivery tracking adgangskode password kodeord pinkode login
-        router wifi internet""",
+        router wifi internet film filmen movie movies serie serien series musik music""",
 }
 _TOPIC_WORDS: dict[str, str] = {
     w: topic for topic, words in _TOPICS_RAW.items() for w in fold(words).split()
@@ -501,12 +500,32 @@ _PRONOUNS = frozenset(
 )
 
 
+_HOWTO = (("hvordan",), ("how", "do"), ("how", "to"), ("how", "can"), ("how", "should"))
+
+
+def is_howto(text: str) -> bool:
+    """True for a how-to question about using or fixing something, not about buying it.
+
+    "hvordan opsiger jeg netflix", "how do i reset my password": a buying-advice bot answers
+    these only when a product is named outright, never from a loose match on its texts.
+    """
+    words = fold(text[:MAX_QUERY_CHARS]).split()
+    starts = any(tuple(words[: len(p)]) == p for p in _HOWTO)
+    return starts and not any(w in BUY_WORDS or w in SHOPPING_WORDS for w in words)
+
+
 def offtopic_phrase(text: str) -> str | None:
     """The topic when the whole message is a chit-chat, time or joke phrase ("er du en robot").
 
     Checked before matching, like small talk: a few filler words may stand around the phrase.
     """
-    words = [w for w in fold(text[:200]).split() if w not in FILLER_WORDS]
+    folded = fold(text[:200]).split()
+    # "are you a robot", "er du single": a question about the bot itself, one word long.
+    if 2 <= len(folded) <= 4 and folded[:2] in (["are", "you"], ["r", "u"], ["er", "du"]):
+        rest = [w for w in folded[2:] if w not in {"a", "an", "en", "et"}]
+        if len(rest) == 1:
+            return "chitchat"
+    words = [w for w in folded if w not in FILLER_WORDS]
     if not words or len(words) > 6:
         return None
     core = " ".join(words)
@@ -564,6 +583,8 @@ def offtopic_reason(text: str) -> str | None:
     framing = FILLER_WORDS | NEUTRAL_WORDS | BUY_WORDS | _PRONOUNS
     if all(w in framing for w in words):
         return "bare_buy" if any(w in BUY_WORDS for w in words) else "chitchat"
+    if is_howto(text):
+        return "other"  # "hvordan får man stearin af dugen": help with a thing, not buying it
     padded = f" {raw} "
     topic = next((t for p, t in _TOPIC_PHRASES.items() if f" {p} " in padded), None)
     topic = topic or next((t for t in map(_topic_of, words) if t is not None), None)

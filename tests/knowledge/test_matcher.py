@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +10,7 @@ from knowledge.loader import KnowledgeBase, load_knowledge_base
 from knowledge.matcher import Matcher
 from knowledge.text import detect_language, fold
 from tests.knowledge.conftest import TODAY, KbDir, entry_data
+from tests.knowledge.questions import Question, curated, held_out, offered
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 REJECTED = {"fallback", "offtopic", "smalltalk", "empty"}
@@ -127,15 +126,6 @@ def test_hostile_input_is_bounded(small: Matcher) -> None:
 # --- the real knowledge base and the question set ---------------------------------------------
 
 
-def _questions() -> Iterator[tuple[str, str, str]]:
-    for path in sorted((DATA / "questions").glob("*.tsv")):
-        with path.open(encoding="utf-8") as fh:
-            for row in csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
-                if not row or not row[0].strip() or row[0].startswith("#"):
-                    continue
-                yield path.name, row[0], row[1].strip()
-
-
 @pytest.fixture(scope="module")
 def real() -> tuple[KnowledgeBase, Matcher]:
     report = load_knowledge_base()
@@ -150,30 +140,35 @@ def test_real_entries_pass_strict_check() -> None:
 
 def test_question_set_accuracy(real: tuple[KnowledgeBase, Matcher]) -> None:
     kb, matcher = real
-    rows = list(_questions())
+    rows = curated()
     assert len(rows) >= 250
-    product = [(f, q, e) for f, q, e in rows if not e.startswith("!")]
-    other = [(f, q, e) for f, q, e in rows if e.startswith("!")]
-    for _, _, expected in product:
-        assert expected in kb.entries, f"unknown entry id in question set: {expected}"
-    misses = []
-    for source, question, expected in product:
-        result = matcher.match(question)
-        top = result.entry_id or (result.candidates[0].id if result.kind == "suggestions" and result.candidates else None)
-        if top != expected:
-            misses.append(f"{source}: {question!r} → {result.kind} {top} (expected {expected})")
+    product = [q for q in rows if q.product]
+    other = [q for q in rows if not q.product]
+    for q in product:
+        for entry_id in q.ids:
+            assert entry_id in kb.entries, f"{q.where()}: unknown entry id {entry_id}"
+    misses, wrong_kind, offered_offtopic = [], [], []
+    for q in product:
+        result = matcher.match(q.text)
+        if not q.met(result):
+            misses.append(f"{q.where()}: {q.text!r} → {result.kind} {offered(result)[:1]} (expected {q.expected})")
+    off_topic = [q for q in other if any(e.split(":")[0] in {"!offtopic", "!fallback"} for e in q.expected)]
+    for q in other:
+        result = matcher.match(q.text)
+        if not q.met(result):
+            wrong_kind.append(f"{q.where()}: {q.text!r} → {result.kind} {result.offtopic_reason} (expected {q.expected})")
+        if q in off_topic and offered(result):
+            offered_offtopic.append(q.text)
     accuracy = 1 - len(misses) / len(product)
-    wrong_kind = []
-    for source, question, expected in other:
-        result = matcher.match(question)
-        kind = "!" + result.kind
-        ok = kind == expected or (expected == "!fallback" and result.kind in REJECTED)
-        if not ok:
-            wrong_kind.append(f"{source}: {question!r} → {result.kind} {result.entry_id} (expected {expected})")
-    off_topic = [r for r in other if r[2] == "!fallback"]
-    rejected = 1 - sum(1 for m in wrong_kind if "expected !fallback" in m) / max(1, len(off_topic))
+    rejected = 1 - len(offered_offtopic) / max(1, len(off_topic))
     report = "\n".join(misses + wrong_kind)
     print(f"top-1 accuracy {accuracy:.1%} on {len(product)}; off-topic rejection {rejected:.1%} on {len(off_topic)}")
     assert accuracy >= 0.90, report
     assert rejected >= 0.95, report
     assert len(wrong_kind) <= len(other) * 0.05, report
+
+
+@pytest.mark.parametrize("question", held_out(["issue11.tsv"]), ids=lambda q: q.text)
+def test_every_case_of_issue_11(real: tuple[KnowledgeBase, Matcher], question: Question) -> None:
+    result = real[1].match(question.text)
+    assert question.met(result), (result.kind, result.offtopic_reason, offered(result))

@@ -33,6 +33,7 @@ from knowledge.retrieval import QueryWord, TextHit, TextIndex, query_terms
 from knowledge.schema import Entry
 from knowledge.text import (
     FILLER_WORDS,
+    FUNCTION_WORDS,
     JUDGING_WORDS,
     NEUTRAL_WORDS,
     SHOPPING_WORDS,
@@ -55,9 +56,6 @@ WEAK_WORDS = frozenset({"it", "on"})
 Kind = Literal["answer", "suggestions", "fallback", "smalltalk", "empty", "offtopic"]
 
 Source = Literal["alias", "stem", "compound", "fuzzy", "text"]
-
-_FUNCTION_ZIPF = 5.8
-"""Words this frequent ("fra", "mange", "two") say nothing about what a question is about."""
 
 _COMPARISON = frozenset(fold("eller or vs versus kontra el kontra mod og and").split())
 
@@ -670,7 +668,7 @@ def _informative(tok: Token) -> bool:
         or tok.text in WEAK_WORDS
         or tok.text in _COMPARISON
         or any(ch.isdigit() for ch in tok.text)  # sizes, models, prices: "15", "4000kr"
-        or zipf(tok.text) >= _FUNCTION_ZIPF
+        or tok.text in FUNCTION_WORDS
         or len(tok.text) < 2
         or is_mash(tok.text)  # junk next to a product name does not make it another topic
     )

@@ -112,7 +112,7 @@ _EN_HINTS = frozenset(
     hello hi hey does do are you it's its good bad cheap used new get about think
     thx ty pls plz u ur r ya yall whats what's hows how's wanna gonna gotta lol lmao omg
     idk tbh imo btw rn ngl wyd sup yo dude bro take tell me your yours please who where
-    when which would could this that these those""".split()
+    when which would could this that these those bye goodbye nah nope yeah yep yup""".split()
 )
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 
@@ -367,6 +367,24 @@ hm hmm hmmm lol haha hahaha ok okay oki ah oh øh åh nå jo yes yeah yep ja jep
 omg
 """
 NEUTRAL_WORDS: frozenset[str] = frozenset(fold(_NEUTRAL_RAW).split())
+
+# Closed-class words (pronouns, prepositions, conjunctions, auxiliaries, question words) of both
+# languages that FILLER_WORDS leaves out: they never say what a question is about.
+_FUNCTION_RAW = """
+fra af ad på i om over under efter før ved hos uden mod mellem gennem bag foran omkring
+alt alle alting mange få flere flest hver hvert enhver ingen intet andet anden andre selv
+han hun vi de dem den det denne dette disse der her hvor hvem hvornår hvis hvilket hvorfor
+jo nu da så men og eller samt også kun blot endnu allerede aldrig altid ofte tit stadig
+være været bliver blev blive har havde haft kan kunne skal skulle må måtte gør gjorde gøre
+at til som end når mens fordi selvom hvis både enten hverken
+from by on off out up down into onto upon within without about above below after before
+all every each many few more most other another some any none no nothing something
+he she they them him her his hers their theirs it its we us our you your who whom whose
+where when why which while whether if then than so also only just still already never always
+be been being am was were has have had having do does did doing can could will would shall
+may might must not there here too very
+"""
+FUNCTION_WORDS: frozenset[str] = frozenset(fold(_FUNCTION_RAW).split())
 
 # Words that say "is this worth buying?" without naming anything.
 _BUY_RAW = """

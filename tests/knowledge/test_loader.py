@@ -191,7 +191,9 @@ def test_warnings_stale_long_and_yearless(kbdir: KbDir) -> None:
     assert report.kb is not None  # warnings do not stop serving
     out = [str(p) for p in report.warnings]
     line = next(i for i, ln in enumerate(text.splitlines(), 1) if ln.startswith("reviewed:"))
-    assert f"{path}:{line}: warning: reviewed {old}, more than 18 months ago: check the facts" in out
+    assert (
+        f"{path}:{line}: warning: reviewed {old}, more than 18 months ago: check the facts" in out
+    )
     assert any(m.startswith(f"{path}:") and "critique.da is 700 characters" in m for m in out)
     assert any(m.startswith(f"{path}:") and "source 'No year' has no year" in m for m in out)
 

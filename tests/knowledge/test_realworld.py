@@ -71,26 +71,33 @@ def omtanke_figures(matcher: Matcher, rows: list[Question]) -> Figures:
 
 def baseline_threshold(baseline: TfidfBaseline, rows: list[Question]) -> float:
     """The answer threshold that suits the baseline best on these rows (top-1 + rejection)."""
+    ranked = {q.text: baseline.rank(q.text) for q in rows}
 
     def merit(threshold: float) -> float:
-        figures = baseline_figures(baseline, rows, threshold)
+        figures = baseline_figures(baseline, rows, threshold, ranked)
         return figures.top1 + figures.rejection
 
     return max((step / 100 for step in range(0, 81)), key=merit)
 
 
-def baseline_figures(baseline: TfidfBaseline, rows: list[Question], threshold: float) -> Figures:
+def baseline_figures(
+    baseline: TfidfBaseline,
+    rows: list[Question],
+    threshold: float,
+    ranked: dict[str, list[tuple[str, float]]] | None = None,
+) -> Figures:
     """The baseline's figures when it answers at or above `threshold` and rejects below."""
+    ranked = ranked if ranked is not None else {q.text: baseline.rank(q.text) for q in rows}
     products = [q for q in rows if q.product]
     offtopic = _offtopic_rows(rows)
     top1 = top3 = wrong = 0
     for q in products:
-        shown = [e for e, s in baseline.rank(q.text) if s >= threshold]
+        shown = [e for e, s in ranked[q.text] if s >= threshold]
         hit = bool(shown) and shown[0] in q.ids
         top1 += hit or (not shown and any(e in {"!gap", "!fallback"} for e in q.expected))
         top3 += any(e in q.ids for e in shown[:3])
         wrong += bool(shown) and not hit
-    rejected = sum(not any(s >= threshold for _, s in baseline.rank(q.text)) for q in offtopic)
+    rejected = sum(not any(s >= threshold for _, s in ranked[q.text]) for q in offtopic)
     wrong += len(offtopic) - rejected
     return Figures(
         top1 / max(1, len(products)),

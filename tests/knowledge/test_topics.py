@@ -11,8 +11,22 @@ from knowledge.loader import load_knowledge_base
 from knowledge.matcher import Matcher
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "topic_products"
-TOPIC_COUNTS = {"A": 18, "B": 17, "C": 14, "D": 11, "E": 14, "F": 11, "G": 10, "H": 8, "I": 6, "J": 9, "K": 23}
-ALL_TOPICS = [f"{letter}{n:02d}" for letter, count in TOPIC_COUNTS.items() for n in range(1, count + 1)]
+TOPIC_COUNTS = {
+    "A": 18,
+    "B": 17,
+    "C": 14,
+    "D": 11,
+    "E": 14,
+    "F": 11,
+    "G": 10,
+    "H": 8,
+    "I": 6,
+    "J": 9,
+    "K": 23,
+}
+ALL_TOPICS = [
+    f"{letter}{n:02d}" for letter, count in TOPIC_COUNTS.items() for n in range(1, count + 1)
+]
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +69,8 @@ def test_every_named_product_is_found(coverage: tuple[dict[str, set[str]], Match
             result = matcher.match(name)
             found = result.entry_id or (result.candidates[0].id if result.candidates else None)
             if found not in by_topic[topic]:
-                misses.append(f"{topic} {name!r} → {result.kind} {found} (want one of {sorted(by_topic[topic])})")
+                misses.append(
+                    f"{topic} {name!r} → {result.kind} {found} (want one of {sorted(by_topic[topic])})"
+                )
     assert total >= 300
     assert misses == []

@@ -20,6 +20,7 @@ shopping (with a reason), `smalltalk` and `empty` as before.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -56,6 +57,9 @@ WEAK_WORDS = frozenset({"it", "on"})
 Kind = Literal["answer", "suggestions", "fallback", "smalltalk", "empty", "offtopic"]
 
 Source = Literal["alias", "stem", "compound", "fuzzy", "text"]
+
+TYPO_CUTOFF = 0.75
+"""OSA similarity below which a near-miss is not considered a typo at all."""
 
 _COMPARISON = frozenset(fold("eller or vs versus kontra el kontra mod og and").split())
 
@@ -202,6 +206,21 @@ class Matcher:
                             heads.setdefault(form[-size:], []).append(index)
         self._aliases = aliases
         self._keys = [a.key for a in aliases]
+        self._by_key: dict[str, list[int]] = {}
+        for index, alias in enumerate(aliases):
+            self._by_key.setdefault(alias.key, []).append(index)
+        self._alias_words = frozenset(w for a in aliases for w in a.vocabulary)
+        # Aliases by first letter and key length, for each window length the OSA cutoff can
+        # still reach. People rarely mistype the first letter of a name ("stanly", "owalla").
+        longest = max((len(k) for k in self._keys), default=0)
+        self._key_groups: dict[tuple[int, str], tuple[list[str], list[int]]] = {}
+        for first in {k[0] for k in self._keys}:
+            same = [i for i, k in enumerate(self._keys) if k[0] == first]
+            for length in range(1, int(longest / TYPO_CUTOFF) + 1):
+                low, high = length * TYPO_CUTOFF, length / TYPO_CUTOFF
+                indexes = [i for i in same if low <= len(self._keys[i]) <= high]
+                if indexes:
+                    self._key_groups[(length, first)] = ([self._keys[i] for i in indexes], indexes)
         self._stem_keys = stem_keys
         self._heads = {k: sorted(set(v)) for k, v in heads.items()}
         self._phrases = phrases
@@ -347,21 +366,12 @@ class Matcher:
             # Counted in words, so two products named in one question score alike.
             return 0.92 + 0.08 * min(1.0, len(words) / content_words)
 
-        scores = process.cdist(
-            [w[0] for w in windows],
-            self._keys,
-            scorer=OSA.normalized_similarity,
-            score_cutoff=0.5,
-            dtype=np.float32,
-            workers=1,
-        )
-        rows, cols = np.nonzero(scores)
-        for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
+        for r, c, score in self._pairs(windows):
             alias = self._aliases[c]
             window, _skey, start, end, words = windows[r]
             if alias.strict and len(window) < content_chars:
                 continue  # an everyday word ("coach", "rains") counts only as the whole question
-            similarity = float(scores[r, c]) * 100
+            similarity = score * 100
             short_typo = False
             if similarity < 100:
                 if not _typo_allowed(words, window, alias):
@@ -418,6 +428,39 @@ class Matcher:
                 for c in self._phrases.get("".join(tok.text for tok in phrase), ()):
                     offer(_Hit(100.0, self._aliases[c], start, start + size, "alias"))
         return best
+
+    def _pairs(
+        self, windows: list[tuple[str, tuple[str, str], int, int, list[Token]]]
+    ) -> Iterator[tuple[int, int, float]]:
+        """(window, alias, similarity 0-1) for exact hits and plausible typos.
+
+        Exact hits are dictionary lookups. Typos are scored with OSA distance, but only for
+        windows whose everyday words all occur in some alias (an everyday word is never a typo
+        of another word), and only against aliases with the same first letter and a length that
+        can still reach the cutoff: this keeps a question well under two milliseconds.
+        """
+        groups: dict[tuple[int, str], list[int]] = {}
+        for r, (window, _skeys, _start, _end, words) in enumerate(windows):
+            for c in self._by_key.get(window, ()):
+                yield r, c, 1.0
+            group = (len(window), window[:1])
+            if group in self._key_groups and all(
+                tok.text in self._alias_words or zipf(tok.text) < COMMON_ZIPF for tok in words
+            ):
+                groups.setdefault(group, []).append(r)
+        for group, rows in groups.items():
+            keys, indexes = self._key_groups[group]
+            scores = process.cdist(
+                [windows[r][0] for r in rows],
+                keys,
+                scorer=OSA.normalized_similarity,
+                score_cutoff=TYPO_CUTOFF,
+                dtype=np.float32,
+                workers=1,
+            )
+            hits_r, hits_c = np.nonzero((scores > 0) & (scores < 1))
+            for i, j in zip(hits_r.tolist(), hits_c.tolist(), strict=True):
+                yield rows[i], indexes[j], float(scores[i, j])
 
     # --- combining the signals --------------------------------------------------------------
 

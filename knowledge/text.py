@@ -363,6 +363,8 @@ pro max mini plus ultra lite
 skole skolen gymnasiet uni universitet studiet studie studier arbejde arbejdet job kontor
 kontoret hjemmet hjemme sommerhus ferie ferien rejse rejsen tur
 school uni university college study studies work job office home holiday vacation trip travel
+grund grunde årsag årsager tips tip guide råd gode sådan myte myter fakta spørgsmål svar
+reason reasons guide advice myth myths facts question questions answer answers
 hm hmm hmmm lol haha hahaha ok okay oki ah oh øh åh nå jo yes yeah yep ja jeps nej nope no wow
 omg
 """
@@ -373,7 +375,8 @@ NEUTRAL_WORDS: frozenset[str] = frozenset(fold(_NEUTRAL_RAW).split())
 _FUNCTION_RAW = """
 fra af ad på i om over under efter før ved hos uden mod mellem gennem bag foran omkring
 alt alle alting mange få flere flest hver hvert enhver ingen intet andet anden andre selv
-han hun vi de dem den det denne dette disse der her hvor hvem hvornår hvis hvilket hvorfor
+jeg du dig mig han ham hun hende vi os jer de dem sig den det denne dette disse der her hvor
+hvem hvornår hvis hvilket hvorfor
 jo nu da så men og eller samt også kun blot endnu allerede aldrig altid ofte tit stadig
 være været bliver blev blive har havde haft kan kunne skal skulle må måtte gør gjorde gøre
 at til som end når mens fordi selvom hvis både enten hverken
@@ -406,7 +409,7 @@ gave gaver gift gifts ønskeseddel ønskeliste wishlist brand brands mærke mær
 brugt brugte used secondhand genbrug vintage reparere repair fix bytte returnere return
 shop shopping butik butikker store stores webshop webshops online bestille bestilt order
 ordered abonnement subscription haul hauls unboxing
-mangler trænger brug need needs want wants ønsker ønsker ønsket ny nye nyt new
+mangler trænger brug behøver behov need needs want wants ønsker ønsker ønsket ny nye nyt new
 """
 # Words that judge a product: the heart of a de-influencing question ("er wish til at stole
 # på", "er stanley kopper giftige").

@@ -131,7 +131,7 @@ def language_score(text: str) -> float:
     temu" read as English and "min datter vil have en stanley" as Danish.
     """
     score = 0.0
-    for word in _raw_words(text):
+    for word in dict.fromkeys(_raw_words(text)):  # each word once: "bla bla bla" is one word
         plain = word.replace("’", "'")
         if re.search(r"[æøå]", plain):
             score += 3.0

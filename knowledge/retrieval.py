@@ -1,9 +1,10 @@
 """A small BM25 index over the entries' own words: titles, aliases, summaries and critiques.
 
-Guarantees: pure Python, built once per knowledge-base snapshot (a few milliseconds for a few
-hundred entries), and a query costs one dict lookup per word plus a pass over the postings of
-those words. Terms are stems (knowledge.text.stem), so word order, plurals and Danish definite
-forms do not matter. A query word that is the head or the modifier of a compound in an entry
+Guarantees: pure Python, built once per knowledge-base snapshot (a fraction of a second for a
+few hundred entries), and a query costs a few dict lookups per word plus a pass over the
+postings of those words. Terms are language-tagged Snowball stems (knowledge.text.stems): Danish
+text is indexed with the Danish stemmer, English with the English one, and a question word is
+looked up in both, so word order, plurals and Danish definite forms do not matter. A query word that is the head or the modifier of a compound in an entry
 ("støvsugere" in "robotstøvsugere") counts at half weight.
 """
 

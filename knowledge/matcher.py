@@ -1,26 +1,67 @@
-"""Match a shopper's question to the best knowledge-base entry (pure; rapidfuzz scoring)."""
+"""Match a shopper's question to the best knowledge-base entry (pure; rapidfuzz + BM25).
+
+Two signals meet in one 0-100 score per entry:
+
+* the alias signal: every window of the question's words against every title and alias, by
+  exact text, by stem ("owalas" → "owala", "løbeskoene" → "løbesko"), by compound head
+  ("støvsugere" → "robotstøvsugere") and by typo-tolerant similarity;
+* the text signal: BM25 over each entry's titles, aliases, summaries and critiques in both
+  languages (knowledge.retrieval), which finds entries from the words they use and tells how
+  much of the question an entry explains.
+
+Everyday words are guarded systematically with word frequencies (knowledge.frequency): an
+everyday word never carries a typo match to a different word ("weather" is not "leather"), and
+an alias that is an everyday word ("computer", "hm") needs the rest of the question to fit the
+entry. Such weak hits are never offered as "did you mean". The kinds keep their meaning:
+`answer` only when one entry clearly wins, `suggestions` for plausible entries, `fallback` for a
+shopping question nobody has written about yet, `offtopic` for messages that are not about
+shopping (with a reason), `smalltalk` and `empty` as before.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from knowledge.frequency import COMMON_ALIAS_ZIPF, COMMON_ZIPF, zipf
 from knowledge.loader import KnowledgeBase, alias_key, alias_text, entry_aliases, is_strict
+from knowledge.retrieval import QueryWord, TextHit, TextIndex, query_terms
+from knowledge.schema import Entry
 from knowledge.text import (
     FILLER_WORDS,
+    FUNCTION_WORDS,
+    JUDGING_WORDS,
+    NEUTRAL_WORDS,
+    SHOPPING_WORDS,
+    Token,
+    analyse,
     detect_language,
+    fold,
     has_content,
+    inflections,
+    is_howto,
+    is_inflection,
+    is_mash,
+    offtopic_phrase,
+    offtopic_reason,
     smalltalk_intent,
-    tokens,
 )
 
 WEAK_WORDS = frozenset({"it", "on"})
 
-Kind = Literal["answer", "suggestions", "fallback", "smalltalk", "empty"]
+Kind = Literal["answer", "suggestions", "fallback", "smalltalk", "empty", "offtopic"]
+
+Source = Literal["alias", "stem", "compound", "fuzzy", "text"]
+
+TYPO_CUTOFF = 0.75
+"""OSA similarity below which a near-miss is not considered a typo at all."""
+
+_COMPARISON = frozenset(fold("eller or vs versus kontra el kontra mod og and").split())
 
 
 @dataclass(frozen=True)
@@ -34,6 +75,26 @@ class Thresholds:
     ambiguity_margin: float = 3.0
     """An answer-level score this close to a different entry's score (on the same words) is ambiguous."""
     max_candidates: int = 3
+    stem_score: float = 97.0
+    """An alias met through stems ("owalas", "løbeskoene") instead of letter for letter."""
+    compound_score: float = 80.0
+    """A rare word that is the head of an alias compound ("støvsugere" → "robotstøvsugere")."""
+    text_floor: float = 50.0
+    text_span: float = 40.0
+    """Text-only score: `text_floor + text_span * coverage` (coverage 0-1 from BM25)."""
+    text_answer_coverage: float = 0.8
+    """A text-only answer needs this coverage and two matched words; less gives suggestions."""
+    text_suggest_coverage: float = 0.35
+    """A text-only "did you mean" needs this coverage, two matched words and a clear lead."""
+    text_everyday_coverage: float = 0.6
+    """A text-only "did you mean" found through everyday words only must cover this much."""
+    text_lead: float = 1.3
+    """How far (coverage ratio) the best entry's text must be ahead of the next entry's."""
+    wider_cover: float = 0.15
+    """A rival whose own text covers this much more of the question (and explains a word the
+    best leaves open) means there is no clear winner."""
+    explains_more: float = 0.3
+    """A rival that explains this much more of the question (coverage) makes an answer unclear."""
 
 
 @dataclass(frozen=True)
@@ -43,10 +104,20 @@ class Candidate:
     id: str
     score: float
     alias: str
-    """The title or alias that matched."""
+    """The title or alias that matched (for text-only hits: the entry's English title)."""
     start: int = 0
     """Token position in the question where it matched (for telling two products apart)."""
     end: int = 0
+    source: Source = "alias"
+    """How the entry was found: alias text, stems, compound head, typo match, or entry text."""
+    coverage: float = 0.0
+    """Share of the question's informative words the entry's own text explains (0-1)."""
+    weak: bool = False
+    """Only an everyday word or one short typo supports it: never offered to the user."""
+    explains: frozenset[str] = frozenset()
+    """The question's words (folded) this entry accounts for, by alias or by its own text."""
+    plain: bool = False
+    """Found through everyday words only ("brugt tøj", "ipad"), not a rare name ("shein")."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +133,10 @@ class MatchResult:
     """'da' or 'en' when the question clearly reads as one of them."""
     smalltalk: str | None = None
     """greeting | thanks | help | bye, for kind 'smalltalk'."""
+    offtopic_reason: str | None = None
+    """For kind 'offtopic': bare_buy | number | mash | chitchat | weather | time | joke |
+    homework | other (see knowledge.text.OFFTOPIC_REASONS). `bare_buy` is a lone "skal jeg
+    købe" / "should I buy": ask what they are considering."""
 
 
 @dataclass(frozen=True)
@@ -71,105 +146,636 @@ class _Alias:
     entry_id: str
     words: int
     strict: bool = False
+    vocabulary: frozenset[str] = frozenset()
+    """Folded words of the alias: an everyday word may only take part in a typo match if the
+    alias itself contains it ("coach bagg" → "coach bag")."""
+
+
+@dataclass
+class _Hit:
+    score: float
+    alias: _Alias
+    start: int
+    end: int
+    source: Source
+    everyday: bool = False
+    """Matched through one everyday word (or interjection): needs support from the rest."""
+    short_typo: bool = False
 
 
 class Matcher:
-    """Scores a question against every title and alias of a knowledge base."""
+    """Scores a question against every title and alias of a knowledge base, and its text."""
 
     def __init__(self, kb: KnowledgeBase, thresholds: Thresholds | None = None) -> None:
         self.kb = kb
         self.thresholds = thresholds or Thresholds()
         seen: set[tuple[str, str]] = set()
         aliases: list[_Alias] = []
+        stem_keys: dict[str, list[int]] = {}
+        heads: dict[str, list[int]] = {}
+        phrases: dict[str, list[int]] = {}
         for entry_id, record in kb.entries.items():
-            for _lang, text in entry_aliases(record.entry):
+            for lang, text in entry_aliases(record.entry):
                 key = alias_key(text)
-                if key and (key, entry_id) not in seen:
-                    seen.add((key, entry_id))
-                    shown = alias_text(text)
-                    words = max(1, len(shown.split()))
-                    aliases.append(_Alias(key, shown, entry_id, words, is_strict(text)))
+                if not key or (key, entry_id) in seen:
+                    continue
+                seen.add((key, entry_id))
+                shown = alias_text(text)
+                tokens = analyse(shown)
+                words = [tok.text for tok in tokens]
+                index = len(aliases)
+                aliases.append(
+                    _Alias(
+                        key,
+                        shown,
+                        entry_id,
+                        max(1, len(shown.split())),
+                        is_strict(text),
+                        frozenset(words),
+                    )
+                )
+                skey = f"{lang}:{_stem_key(tokens, lang)}"
+                stem_keys.setdefault(skey, []).append(index)
+                full = "".join(words)
+                if len(words) > 1 and full != key:  # "bedst før": "før" folds to filler "for"
+                    phrases.setdefault(full, []).append(index)
+                # Compound heads: "robotstøvsuger" answers to "støvsuger" (one-word aliases).
+                if len(words) == 1:
+                    for form in (key, skey[3:]):
+                        for size in range(5, len(form) - 2):
+                            heads.setdefault(form[-size:], []).append(index)
         self._aliases = aliases
         self._keys = [a.key for a in aliases]
+        self._by_key: dict[str, list[int]] = {}
+        for index, alias in enumerate(aliases):
+            self._by_key.setdefault(alias.key, []).append(index)
+        self._alias_words = frozenset(w for a in aliases for w in a.vocabulary)
+        # Aliases by first letter and key length, for each window length the OSA cutoff can
+        # still reach. People rarely mistype the first letter of a name ("stanly", "owalla").
+        longest = max((len(k) for k in self._keys), default=0)
+        self._key_groups: dict[tuple[int, str], tuple[list[str], list[int]]] = {}
+        for first in {k[0] for k in self._keys}:
+            same = [i for i, k in enumerate(self._keys) if k[0] == first]
+            for length in range(1, int(longest / TYPO_CUTOFF) + 1):
+                low, high = length * TYPO_CUTOFF, length / TYPO_CUTOFF
+                indexes = [i for i in same if low <= len(self._keys[i]) <= high]
+                if indexes:
+                    self._key_groups[(length, first)] = ([self._keys[i] for i in indexes], indexes)
+        self._stem_keys = stem_keys
+        self._heads = {k: sorted(set(v)) for k, v in heads.items()}
+        self._phrases = phrases
         self._max_words = max((a.words for a in aliases), default=1) + 1
+        self._index = TextIndex(
+            {entry_id: _fields(record.entry) for entry_id, record in kb.entries.items()}
+        )
+        self._titles = {entry_id: r.entry.title.en for entry_id, r in kb.entries.items()}
+        self._names: dict[str, frozenset[str]] = {}
+        for alias in aliases:
+            self._names[alias.entry_id] = self._names.get(alias.entry_id, frozenset()) | (
+                alias.vocabulary
+            )
+        named_by: dict[str, int] = {}
+        for vocabulary in self._names.values():
+            for word in vocabulary:
+                named_by[word] = named_by.get(word, 0) + 1
+        self._named_by = named_by
+
+    # --- public API -------------------------------------------------------------------------
 
     def match(self, query: str) -> MatchResult:
         """Classify and match one question."""
         language = detect_language(query)
         if not has_content(query):
             return MatchResult(query=query, kind="empty", language=language)
-        ranked = self.rank(query)
+        topic = offtopic_phrase(query)
+        if topic is not None:  # "er du en robot" is not about robot vacuums
+            return MatchResult(query, "offtopic", language=language, offtopic_reason=topic)
+        ranked = self.rank(query, limit=10)
         t = self.thresholds
-        best = ranked[0] if ranked else None
+        offerable = [c for c in ranked if not c.weak]
+        best = offerable[0] if offerable else None
         if best is not None and best.score >= t.answer:
-            others = [c for c in ranked[1:] if c.score >= t.suggest][: t.max_candidates]
-            rival = others[0] if others else None
-            ambiguous = (
-                rival is not None
-                and best.score - rival.score < t.ambiguity_margin
-                and _overlaps(best, rival)
-                and not _covers_more(best, rival)
-                and best.score < 100
-            )
-            if not ambiguous:
+            others = [c for c in offerable[1:] if c.score >= t.suggest][: t.max_candidates]
+            wider = [
+                c
+                for c in ranked
+                if c is not best and c.explains > best.explains and self._names_all(c, best)
+            ]
+            wider = wider or [
+                c
+                for c in others
+                if best.plain
+                and c.coverage >= best.coverage + t.wider_cover
+                and len(c.explains) >= len(best.explains)
+                and c.explains - best.explains
+            ]
+            if wider:
+                promoted = replace(wider[0], score=max(wider[0].score, t.suggest + 1), weak=False)
+                # Another entry accounts for more of the question ("ipad til min 6 årig": kids'
+                # tablets, not laptops; "afhængig af brugt tøj på vinted": second-hand hauls,
+                # not second-hand in general): no clear winner, offer both, the wider first.
+                offerable = [promoted, *(c for c in offerable if c.id != promoted.id)]
+            elif not self._unclear(best, others):
+                best, others = self._product_before_shop(best, others)
                 return MatchResult(query, "answer", best.id, best.score, others, language=language)
         if best is not None and best.score >= t.suggest:
-            top = [c for c in ranked if c.score >= t.suggest][: t.max_candidates]
-            return MatchResult(query, "suggestions", None, best.score, top, language=language)
+            top = [c for c in offerable if c.score >= t.suggest][: t.max_candidates]
+            return MatchResult(query, "suggestions", None, top[0].score, top, language=language)
         intent = smalltalk_intent(query)
         if intent is not None:
             return MatchResult(query, "smalltalk", language=language, smalltalk=intent)
-        return MatchResult(
-            query, "fallback", None, best.score if best else 0.0, ranked[:3], language=language
-        )
+        score = ranked[0].score if ranked else 0.0
+        reason = offtopic_reason(query)
+        if reason is not None:
+            return MatchResult(
+                query,
+                "offtopic",
+                None,
+                score,
+                ranked[:3],
+                language=language,
+                offtopic_reason=reason,
+            )
+        return MatchResult(query, "fallback", None, score, ranked[:3], language=language)
+
+    def _product_before_shop(
+        self, best: Candidate, others: list[Candidate]
+    ) -> tuple[Candidate, list[Candidate]]:
+        """A product named beside a shop answers; the shop is offered beside it."""
+        record = self.kb.get(best.id)
+        if record is None or not record.entry.shop:
+            return best, others
+        for other in others:
+            product = self.kb.get(other.id)
+            if (
+                product is not None
+                and not product.entry.shop
+                and other.score >= self.thresholds.answer
+                and not _overlaps(other, best)
+            ):
+                return other, [best, *(c for c in others if c is not other)]
+        return best, others
 
     def rank(self, query: str, limit: int = 10) -> list[Candidate]:
-        """Entries by their best-matching alias, best first."""
-        words = tokens(query)
-        content = [(i, w) for i, w in enumerate(words) if w not in FILLER_WORDS]
-        if not content or not self._keys:
+        """Entries by their combined score, best first (weak ones included, flagged)."""
+        tokens = analyse(query)
+        if not any(tok.text not in FILLER_WORDS for tok in tokens) or not self._keys:
             return []
-        windows: list[tuple[str, int, int]] = []
+        hits = self._alias_hits(tokens)
+        terms = query_terms(tokens)
+        text = self._index.search(terms)
+        by_cover = sorted((h.coverage for h in text.values()), reverse=True)[:2]
+        howto = is_howto(query)
+        candidates = [
+            self._combine(
+                entry_id,
+                hits.get(entry_id),
+                text.get(entry_id),
+                tokens,
+                terms,
+                hits,
+                _rival_cover(by_cover, text.get(entry_id)),
+                howto,
+            )
+            for entry_id in hits.keys() | text.keys()
+        ]
+        kept = [c for c in candidates if c is not None and c.score > 0]
+        return sorted(kept, key=_rank_key)[:limit]
+
+    # --- the alias signal -------------------------------------------------------------------
+
+    def _alias_hits(self, tokens: list[Token]) -> dict[str, _Hit]:
+        """Best alias hit per entry."""
+        content = [(i, tok) for i, tok in enumerate(tokens) if tok.text not in FILLER_WORDS]
+        if not content:
+            return {}
+        windows: list[tuple[str, tuple[str, str], int, int, list[Token]]] = []
         for start in range(len(content)):
             for size in range(1, self._max_words + 1):
                 part = content[start : start + size]
                 if len(part) < size:
                     break
-                windows.append(("".join(w for _, w in part), part[0][0], part[-1][0] + 1))
+                words = [tok for _, tok in part]
+                windows.append(
+                    (
+                        "".join(tok.text for tok in words),
+                        (f"da:{_stem_key(words, 'da')}", f"en:{_stem_key(words, 'en')}"),
+                        part[0][0],
+                        part[-1][0] + 1,
+                        words,
+                    )
+                )
         # "it" and "on" stay matchable (the brands "On", "it bag") but do not count as content
         # for coverage: "is coach worth it" is about coach and nothing else.
-        content_chars = sum(len(w) for _, w in content if w not in WEAK_WORDS) or 1
-        scores = process.cdist(
-            [w[0] for w in windows],
-            self._keys,
-            scorer=OSA.normalized_similarity,
-            score_cutoff=0.5,
-            dtype=np.float32,
-            workers=1,
-        )
-        best: dict[str, Candidate] = {}
-        rows, cols = np.nonzero(scores)
-        for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
+        content_chars = sum(len(tok.text) for _, tok in content if tok.text not in WEAK_WORDS) or 1
+        content_words = sum(1 for _, tok in content if tok.text not in WEAK_WORDS) or 1
+        best: dict[str, _Hit] = {}
+
+        def offer(hit: _Hit) -> None:
+            current = best.get(hit.alias.entry_id)
+            if current is None or (hit.score, len(hit.alias.key)) > (
+                current.score,
+                len(current.alias.key),
+            ):
+                best[hit.alias.entry_id] = hit
+
+        def coverage(words: list[Token]) -> float:
+            # Explaining more of the question is a (small) plus: it breaks ties between
+            # "stanley" and "stanley cup" without letting long questions sink good hits.
+            # Counted in words, so two products named in one question score alike.
+            return 0.92 + 0.08 * min(1.0, len(words) / content_words)
+
+        for r, c, score in self._pairs(windows):
             alias = self._aliases[c]
-            window, start, end = windows[r]
+            window, _skey, start, end, words = windows[r]
             if alias.strict and len(window) < content_chars:
                 continue  # an everyday word ("coach", "rains") counts only as the whole question
-            similarity = float(scores[r, c]) * 100
+            similarity = score * 100
+            short_typo = False
             if similarity < 100:
+                if not _typo_allowed(words, window, alias):
+                    continue
                 # A typo in a short word is usually another word ("table" is not "tablet"):
                 # short aliases must match exactly, medium ones pay for each edit.
                 if len(alias.key) <= 4:
                     continue
                 if len(alias.key) <= 7:
                     similarity *= 0.92
-            # Explaining more of the question is a (small) plus: it breaks ties between
-            # "stanley" and "stanley cup" without letting long questions sink good hits.
-            coverage = min(1.0, len(window) / content_chars)
-            score = round(similarity * (0.92 + 0.08 * coverage), 1)
-            current = best.get(alias.entry_id)
-            if current is None or (score, len(alias.key)) > (current.score, len(current.alias)):
-                best[alias.entry_id] = Candidate(alias.entry_id, score, alias.text, start, end)
-        return sorted(best.values(), key=lambda c: (-c.score, c.start, c.id))[:limit]
+                    short_typo = len(words) == 1
+            source: Source = "alias" if similarity >= 100 else "fuzzy"
+            offer(
+                _Hit(
+                    round(similarity * coverage(words), 1),
+                    alias,
+                    start,
+                    end,
+                    source,
+                    everyday=similarity >= 100 and _everyday(words),
+                    short_typo=short_typo,
+                )
+            )
+        t = self.thresholds
+        for window, skeys, start, end, words in windows:
+            for c in sorted({c for skey in skeys for c in self._stem_keys.get(skey, ())}):
+                alias = self._aliases[c]
+                if alias.key == window or (alias.strict and len(window) < content_chars):
+                    continue  # letter-for-letter hits were scored above
+                if not _inflection_allowed(words, alias):
+                    continue
+                offer(
+                    _Hit(
+                        round(t.stem_score * coverage(words), 1),
+                        alias,
+                        start,
+                        end,
+                        "stem",
+                        everyday=_everyday(words),
+                    )
+                )
+            if len(words) == 1 and zipf(words[0].text) < COMMON_ALIAS_ZIPF:
+                forms = {window, *(k[3:] for k in skeys)}
+                for c in sorted({c for f in forms if len(f) >= 5 for c in self._heads.get(f, ())}):
+                    alias = self._aliases[c]
+                    if not alias.strict and len(alias.key) >= len(window) + 3:
+                        offer(_Hit(t.compound_score, alias, start, end, "compound"))
+        # Aliases with words that fold to filler ("bedst før" → "bedst for") meet as phrases.
+        for start in range(len(tokens)):
+            for size in range(2, self._max_words + 1):
+                phrase = tokens[start : start + size]
+                if len(phrase) < size:
+                    break
+                for c in self._phrases.get("".join(tok.text for tok in phrase), ()):
+                    offer(_Hit(100.0, self._aliases[c], start, start + size, "alias"))
+        return best
+
+    def _pairs(
+        self, windows: list[tuple[str, tuple[str, str], int, int, list[Token]]]
+    ) -> Iterator[tuple[int, int, float]]:
+        """(window, alias, similarity 0-1) for exact hits and plausible typos.
+
+        Exact hits are dictionary lookups. Typos are scored with OSA distance, but only for
+        windows whose everyday words all occur in some alias (an everyday word is never a typo
+        of another word), and only against aliases with the same first letter and a length that
+        can still reach the cutoff: this keeps a question well under two milliseconds.
+        """
+        groups: dict[tuple[int, str], list[int]] = {}
+        for r, (window, _skeys, _start, _end, words) in enumerate(windows):
+            for c in self._by_key.get(window, ()):
+                yield r, c, 1.0
+            group = (len(window), window[:1])
+            if group in self._key_groups and all(
+                tok.text in self._alias_words or zipf(tok.text) < COMMON_ZIPF for tok in words
+            ):
+                groups.setdefault(group, []).append(r)
+        for group, rows in groups.items():
+            keys, indexes = self._key_groups[group]
+            scores = process.cdist(
+                [windows[r][0] for r in rows],
+                keys,
+                scorer=OSA.normalized_similarity,
+                score_cutoff=TYPO_CUTOFF,
+                dtype=np.float32,
+                workers=1,
+            )
+            hits_r, hits_c = np.nonzero((scores > 0) & (scores < 1))
+            for i, j in zip(hits_r.tolist(), hits_c.tolist(), strict=True):
+                yield rows[i], indexes[j], float(scores[i, j])
+
+    # --- combining the signals --------------------------------------------------------------
+
+    def _combine(
+        self,
+        entry_id: str,
+        hit: _Hit | None,
+        text: TextHit | None,
+        tokens: list[Token],
+        terms: list[QueryWord],
+        hits: dict[str, _Hit],
+        rival_cover: float,
+        howto: bool = False,
+    ) -> Candidate | None:
+        t = self.thresholds
+        cover = text.coverage if text is not None else 0.0
+        core = {w.text for w in terms if not w.optional}
+        found = (text.matched & core) if text is not None else frozenset()
+        text_score = 0.0
+        if text is not None and found:
+            text_score = t.text_floor + t.text_span * cover
+            everyday = found <= _everyday_words(tokens)
+            alone = len(found) == 1 and everyday and self._named_alone(found, tokens, entry_id)
+            # A clear winner on the entries' own words: two of the question's words (or one
+            # rare one), a fair share of what the entries know of it, well ahead of the rest.
+            clear = not howto and (
+                alone
+                or (
+                    (len(found) >= 2 or not everyday)
+                    and bool(found & text.exact)  # not only parts of compounds
+                    and text.known_coverage >= t.text_suggest_coverage
+                    and cover >= rival_cover * t.text_lead
+                    # everyday words alone must explain most of the question
+                    and (not everyday or cover >= t.text_everyday_coverage)
+                )
+            )
+            if clear:
+                text_score = max(text_score, t.suggest + 1)
+            else:
+                text_score = min(text_score, t.suggest - 1)
+            if not clear or len(found) < 2 or cover < t.text_answer_coverage:
+                # One shared word, or a thin overlap, is a hint, never an answer.
+                text_score = min(text_score, t.answer - 1)
+        explained = text.matched if text is not None else frozenset()
+        if hit is None:
+            return Candidate(
+                entry_id,
+                round(text_score, 1),
+                self._titles[entry_id],
+                source="text",
+                coverage=cover,
+                weak=text_score < t.suggest,
+                explains=explained,
+            )
+        explained |= {tok.text for tok in tokens[hit.start : hit.end]}
+        score = hit.score
+        weak = False
+        if hit.everyday:
+            found_by = {tokens[i].text for i in range(hit.start, hit.end)}
+            left = self._unexplained(found_by, tokens, text, hits, entry_id)
+            weak = left > _tolerance(next(iter(found_by)))
+        if hit.short_typo and len(found) < 2:
+            weak = True
+        if weak:
+            score = min(score, t.suggest - 1)
+        elif len(found) >= 2:
+            score = min(100.0, score + 3 * cover)  # the rest of the question fits this entry
+        if text_score > score:
+            return Candidate(
+                entry_id,
+                round(text_score, 1),
+                self._titles[entry_id],
+                source="text",
+                coverage=cover,
+                weak=text_score < t.suggest,
+                explains=explained,
+            )
+        return Candidate(
+            entry_id,
+            round(score, 1),
+            hit.alias.text,
+            hit.start,
+            hit.end,
+            hit.source,
+            coverage=cover,
+            weak=weak,
+            explains=explained,
+            plain=all(zipf(tok.text) >= COMMON_ZIPF for tok in tokens[hit.start : hit.end]),
+        )
+
+    def _unexplained(
+        self,
+        found: set[str],
+        tokens: list[Token],
+        text: TextHit | None,
+        hits: dict[str, _Hit],
+        entry_id: str,
+    ) -> int:
+        """How many informative words of the question an entry found by `found` leaves open.
+
+        A word is accounted for when the entry's own text has it, when it is a shopping or
+        judging word ("bestille", "stole på", "worth"), or when it is another product in a
+        comparison ("stanley eller owala").
+        """
+        matched = text.matched if text is not None else frozenset()
+        others = {(h.start, h.end) for h in hits.values() if h.alias.entry_id != entry_id}
+        compared = any(tok.text in _COMPARISON for tok in tokens)
+        open_words = set()
+        for i, tok in enumerate(tokens):
+            if tok.text in found or not _informative(tok):
+                continue
+            if tok.text in matched or tok.text in SHOPPING_WORDS:
+                continue
+            if compared and any(s <= i < e for s, e in others):
+                continue  # "stanley eller owala": each product supports the other
+            open_words.add(tok.text)
+        return len(open_words)
+
+    def _names_all(self, wider: Candidate, best: Candidate) -> bool:
+        """True when the words `wider` explains beyond `best` are distinctive names of it.
+
+        Each extra word must be in its titles or aliases and in those of at most one other
+        entry: "årig" ("tablet til 5 årig") singles out kids' tablets, "hype" singles out none.
+        """
+        names = self._names[wider.id]
+        extra = wider.explains - best.explains
+        return all(
+            (forms := inflections(w)) & names
+            and min(self._named_by.get(f, 0) for f in forms & names) <= 2
+            for w in extra
+        )
+
+    def _named_alone(self, found: frozenset[str], tokens: list[Token], entry_id: str) -> bool:
+        """True for one everyday word that names the entry and is all the question is about.
+
+        "wish" or "er wish til at stole på" may mean Wish.com; "kan du anbefale en god film"
+        does not mean instant-camera film, and "/start" does not mean baby gear.
+        """
+        names = self._names[entry_id]
+        if not all(inflections(word) & names for word in found):
+            return False
+        if any(self._named_by.get(word, 0) > 1 for word in found):
+            return False  # a word naming several entries ("måske" ~ "maske") names none of them
+        return all(
+            tok.text in found or not _informative(tok) or tok.text in JUDGING_WORDS
+            for tok in tokens
+        )
+
+    def _unclear(self, best: Candidate, others: list[Candidate]) -> bool:
+        """True when the best entry does not clearly win against the runner-up."""
+        if not others:
+            return False
+        rival = others[0]
+        t = self.thresholds
+        if rival.coverage >= best.coverage + t.explains_more and rival.source != "text":
+            return True  # another product in the question explains much more of it
+        return (
+            best.score - rival.score < t.ambiguity_margin
+            and _overlaps(best, rival)
+            and not _covers_more(best, rival)
+            and best.score < 100
+        )
+
+
+def _rival_cover(top_two: list[float], hit: TextHit | None) -> float:
+    """The best text coverage of any other entry than this one."""
+    if hit is None or not top_two:
+        return top_two[0] if top_two else 0.0
+    if hit.coverage >= top_two[0]:
+        return top_two[1] if len(top_two) > 1 else 0.0
+    return top_two[0]
+
+
+def _rank_key(c: Candidate) -> tuple[bool, float, int, float, str]:
+    """Best first; of equal scores the product named first (the subject), then wider text."""
+    return (c.weak, -c.score, c.start if c.source != "text" else _LAST, -c.coverage, c.id)
+
+
+_LAST = 1 << 20
+
+
+def _fields(entry: Entry) -> list[tuple[str, str, float]]:
+    """An entry's texts with BM25 field weights: names count three times the prose."""
+    fields: list[tuple[str, str, float]] = []
+    for lang in ("da", "en"):
+        fields.append((lang, entry.title.get(lang), 3.0))
+        fields.append((lang, entry.summary.get(lang), 1.0))
+        fields.append((lang, entry.critique.get(lang), 1.0))
+        fields.extend((lang, alias_text(a), 3.0) for a in getattr(entry.aliases, lang))
+    return fields
+
+
+def _stem_key(tokens: list[Token], lang: str) -> str:
+    content = [t for t in tokens if t.text not in FILLER_WORDS] or tokens
+    return "".join(t.da if lang == "da" else t.en for t in content)
+
+
+def _inflection_allowed(words: list[Token], alias: _Alias) -> bool:
+    """Whether everyday words in a stem match are inflections of the alias's own words.
+
+    Stems of everyday words collide ("table" and "tablets" share the Danish stem "tabl"), so an
+    everyday word meets an alias through stems only as a plain inflection of one of its words.
+    """
+    for tok in words:
+        if tok.text in alias.vocabulary:
+            continue
+        # A long word whose stem collapses onto a short alias word is another word: Danish
+        # Snowball cuts "-ligst", so "billigst" (cheapest) would meet "bil" (car).
+        stretched = all(
+            len(tok.text) - len(word) > MAX_ENDING
+            for word in alias.vocabulary
+            if tok.text[:3] == word[:3]
+        )
+        if zipf(tok.text) < COMMON_ZIPF and not stretched:
+            continue
+        if not any(is_inflection(tok.text, word) for word in alias.vocabulary):
+            return False
+    return True
+
+
+MAX_ENDING = 4
+"""The longest plain ending between a word and an alias word met through stems ("-erne")."""
+
+
+def _everyday(words: list[Token]) -> bool:
+    """One query word that is an everyday word or an interjection ("computer", "hm")."""
+    if len(words) != 1:
+        return False
+    word = words[0].text
+    return word in NEUTRAL_WORDS or zipf(word) >= COMMON_ALIAS_ZIPF
+
+
+def _tolerance(word: str) -> int:
+    """How many unrelated words may stand next to an everyday word that names an alias.
+
+    The more everyday the word, the more of the question must fit the entry: "hm" (an
+    interjection) and "computer" need all of it, "iphone" or "stanley" one loose word, "kindle"
+    two ("I heart my Kindle (sometimes)").
+    """
+    if word in NEUTRAL_WORDS:
+        return 0
+    frequency = zipf(word)
+    if frequency >= _EVERYDAY_STRICT_ZIPF:
+        return 0
+    return 1 if frequency >= _EVERYDAY_LOOSE_ZIPF else 2
+
+
+_EVERYDAY_STRICT_ZIPF = 4.6
+_EVERYDAY_LOOSE_ZIPF = 4.0
+
+
+def _everyday_words(tokens: list[Token]) -> frozenset[str]:
+    return frozenset(t.text for t in tokens if zipf(t.text) >= COMMON_ZIPF)
+
+
+def _informative(tok: Token) -> bool:
+    """A word that says what the question is about (not filler, context or a number)."""
+    return not (
+        tok.text in FILLER_WORDS
+        or tok.text in NEUTRAL_WORDS
+        or tok.text in WEAK_WORDS
+        or tok.text in _COMPARISON
+        or any(ch.isdigit() for ch in tok.text)  # sizes, models, prices: "15", "4000kr"
+        or tok.text in FUNCTION_WORDS
+        or len(tok.text) < 2
+        or is_mash(tok.text)  # junk next to a product name does not make it another topic
+    )
+
+
+def _typo_allowed(words: list[Token], window: str, alias: _Alias) -> bool:
+    """Whether a near-miss between a question window and an alias may count as a typo."""
+    for tok in words:
+        if zipf(tok.text) >= COMMON_ZIPF and tok.text not in alias.vocabulary:
+            return False  # "weather" is a word of its own, not a typo of "leather"
+    key = alias.key
+    short, long = sorted((window, key), key=len)
+    if len(long) - len(short) >= 2 and (long.startswith(short) or long.endswith(short)):
+        return False  # a part of a compound is not a typo ("influencer" in "deinfluencer")
+    # A shared everyday head or modifier ("sy|maskine" vs "ro|maskine") proves nothing: what is
+    # left on each side must still look alike.
+    for cut in range(_common_prefix(window, key), 3, -1):
+        if zipf(window[:cut]) >= COMMON_ZIPF:
+            return OSA.normalized_similarity(window[cut:], key[cut:]) >= 0.75
+    for cut in range(_common_prefix(window[::-1], key[::-1]), 3, -1):
+        if zipf(window[-cut:]) >= COMMON_ZIPF:
+            return OSA.normalized_similarity(window[:-cut], key[:-cut]) >= 0.75
+    return True
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def _overlaps(a: Candidate, b: Candidate) -> bool:

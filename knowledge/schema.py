@@ -135,6 +135,11 @@ class Entry(Strict):
     related: list[EntryId] = Field(default_factory=list)
     topics: list[TopicId] = Field(default_factory=list)
     secondhand: Secondhand | None = None
+    shop: bool = Field(
+        default=False,
+        description="A shop or chain: when a question also names a product with an entry of its "
+        "own ('en airfryer hos Power'), the product's entry answers and this one is offered beside it.",
+    )
 
     @field_validator("alternatives")
     @classmethod

@@ -16,7 +16,9 @@ from bot.core.advisor import Advisor, entry_json
 from bot.core.knowledge import KnowledgeError, KnowledgeHolder
 from bot.core.replies import reply_for
 from bot.core.settings import Settings
+from knowledge.cards import load_cards
 from knowledge.jsonschema import entry_schema_json
+from knowledge.lint import common_word_alias_warnings
 from knowledge.loader import STALE_AFTER_DAYS, load_knowledge_base
 
 
@@ -71,14 +73,26 @@ def cmd_kb_check(args: argparse.Namespace, settings: Settings, out: TextIO) -> i
     """Validate the knowledge base; exit 1 on errors (or warnings with --strict)."""
     root = Path(args.dir) if args.dir else settings.knowledge_root
     report = load_knowledge_base(root)
-    for problem in report.problems:
+    problems = list(report.problems)
+    notes = []
+    if report.kb is not None:
+        kb = report.kb
+        folders = {r.category for r in kb.entries.values()}
+        problems += load_cards(root, entry_ids=set(kb.entries), folders=folders)[1]
+        # Everyday-word aliases are worth a look, not a failure: many are meant ("sofa", "tv").
+        notes = common_word_alias_warnings(kb)
+    for problem in problems:
         out.write(f"{problem}\n")
+    for note in notes:
+        out.write(f"{note}\n".replace("warning: ", "note: ", 1))
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = [p for p in problems if p.severity != "error"]
     count = len(report.kb.entries) if report.kb else 0
-    failed = bool(report.errors) or (args.strict and bool(report.warnings))
+    failed = bool(errors) or (args.strict and bool(warnings))
     status = "FAILED" if failed else "ok"
     out.write(
-        f"{status}: {count} entries, {len(report.errors)} errors, "
-        f"{len(report.warnings)} warnings ({root})\n"
+        f"{status}: {count} entries, {len(errors)} errors, {len(warnings)} warnings, "
+        f"{len(notes)} notes on everyday-word aliases ({root})\n"
     )
     return 1 if failed else 0
 

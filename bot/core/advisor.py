@@ -68,6 +68,7 @@ class Answer:
             "kind": self.kind,
             "entry": entry_json(self.record) if self.record is not None else None,
             "category": self.card.id if self.card is not None else None,
+            "offtopic_reason": self.result.offtopic_reason,
             "score": round(self.result.score, 1),
             "candidates": [
                 {"id": c.id, "score": round(c.score, 1)} for c in self.result.candidates
@@ -132,7 +133,10 @@ def _category_and_secondhand(
     options stay as buttons under the card); answers and cards get second-hand links."""
     if record is not None:
         return result.kind, None, _entry_links(snapshot, record, query)
-    if result.kind not in {"fallback", "suggestions"}:
+    # The matcher calls a message off-topic when nothing in it looks like shopping to it; the
+    # category vocabulary still knows products ("a tent for hiking", "en hoodie").
+    maybe_product = result.kind == "offtopic" and result.offtopic_reason == "other"
+    if result.kind not in {"fallback", "suggestions"} and not maybe_product:
         return result.kind, None, []
     match = snapshot.categories.classify(query)
     if match is None:

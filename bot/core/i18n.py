@@ -105,6 +105,18 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "about it. Meanwhile, a few rules of thumb:"
         ),
     },
+    "offtopic": {
+        "da": "Det kan jeg desværre ikke hjælpe med 🙂 Jeg er god til én ting: at give dig mit bud, "
+        "før du køber noget – om et produkt, et mærke eller en butik. Prøv fx:",
+        "en": "I can't help with that, I'm afraid 🙂 I'm good at one thing: giving you my take before "
+        "you buy something – a product, a brand or a shop. Try for example:",
+    },
+    "offtopic.bare_buy": {
+        "da": "Hvad overvejer du at købe? Skriv produktet – fx “en ny sofa” eller “Stanley-kop” – "
+        "så får du mit bud. Eller prøv:",
+        "en": "What are you thinking of buying? Type the product – say “a new sofa” or “Stanley "
+        "cup” – and I'll give you my take. Or try:",
+    },
     "empty": {
         "da": "Jeg læser kun tekst 🙂 Skriv navnet på det, du overvejer at købe.",
         "en": "I only read text 🙂 Type the name of what you're thinking of buying.",

@@ -43,6 +43,10 @@ def reply_for(answer: Answer, *, reminder_days: int) -> Reply:
         return Reply(t(f"smalltalk.{intent}", lang), kind=kind, question_id=qid)
     if kind == "empty":
         return Reply(t("empty", lang), kind=kind, question_id=qid)
+    if kind == "offtopic":
+        # Warm, says what the bot is for, gives examples to tap; no promise to the curators.
+        key = "offtopic.bare_buy" if answer.result.offtopic_reason == "bare_buy" else "offtopic"
+        return Reply(t(key, lang), examples(lang), kind=kind, question_id=qid)
     # Rotating tips: people who ask again see others.
     tips = tips_html(answer.kb.tips, lang, seed=int(qid[:8], 16))
     text = f"{t('fallback', lang)}\n\n{tips}".strip()

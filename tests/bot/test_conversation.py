@@ -70,11 +70,24 @@ async def test_feedback_is_stored(bot: Harness) -> None:
 
 
 async def test_fallback_keeps_the_question_and_gives_tips(bot: Harness) -> None:
-    reply = await bot.ask("hvad bliver vejret i morgen", user=DANE)
+    reply = await bot.ask("skal jeg købe en metaldetektor", user=DANE)
     assert "Det kender jeg ikke endnu" in (reply.plain_text or "")
     assert (reply.plain_text or "").count("•") == 3
     rows = await bot.rows("select kind, text from questions")
-    assert rows == [("fallback", "hvad bliver vejret i morgen")]
+    assert rows == [("fallback", "skal jeg købe en metaldetektor")]
+
+
+async def test_offtopic_gets_a_warm_pointer_and_no_promise(bot: Harness) -> None:
+    reply = await bot.ask("hvad bliver vejret i morgen", user=DANE)
+    text = reply.plain_text or ""
+    assert text.startswith("Det kan jeg desværre ikke hjælpe med 🙂") and "redaktør" not in text
+    assert [d for d in reply.callback_data if d.startswith("ex:")] == ["ex:0", "ex:1", "ex:2"]
+    reply = await bot.ask("skal jeg købe", user=DANE)
+    assert (reply.plain_text or "").startswith("Hvad overvejer du at købe?")
+    reply = await bot.ask("whats the weather like", user=DANE)  # short English: answered in English
+    assert (reply.plain_text or "").startswith("I can't help with that")
+    rows = await bot.rows("select kind, text from questions order by created_at")
+    assert [r[0] for r in rows] == ["offtopic", "offtopic", "offtopic"]
 
 
 async def test_smalltalk_and_empty(bot: Harness) -> None:

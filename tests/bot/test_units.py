@@ -183,9 +183,6 @@ def test_every_string_used_exists_and_none_is_unused() -> None:
     assert set(CATALOGUE) == expected
 
 
-@pytest.mark.xfail(
-    strict=True, reason="offtopic is pending in the matcher (the database accepts it)"
-)
 def test_matcher_kinds_are_the_kinds_the_database_accepts() -> None:
     # The core adds `category` (a category card) to what the matcher produces.
     assert set(typing.get_args(Kind)) | {"category"} == set(QUESTION_KINDS)

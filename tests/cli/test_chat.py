@@ -11,7 +11,7 @@ from tests.cli.test_cli import omtanke
 def test_chat_numbers_buttons_and_knows_the_commands(tmp_path: Path) -> None:
     db = tmp_path / "chat.db"
     lines = [
-        "owal stanle",  # → "did you mean" with the Stanley cup as option 1
+        "airfryr owla",  # → "did you mean" with the air fryer as option 1
         "1",  # pick it
         "/help",
         "/start",
@@ -28,8 +28,8 @@ def test_chat_numbers_buttons_and_knows_the_commands(tmp_path: Path) -> None:
     out = result.stdout.decode()
     assert result.returncode == 0, result.stderr
     assert result.stderr.decode() == ""  # no log lines in the chat
-    assert "Mente du…?\n  [1] Stanley-kop" in out
-    assert "🛑 Spring over · Stanley-kop" in out
+    assert "Mente du…?\n  [1] Airfryer" in out
+    assert "🤔 Tænk dig om · Airfryer" in out
     assert (
         "Sådan bruger du Omtanke" in out
         and "Eksempler:\n  [1] Skal jeg købe en Stanley-kop?\n  [2] Er Temu ok?" in out
@@ -44,8 +44,8 @@ def test_chat_numbers_buttons_and_knows_the_commands(tmp_path: Path) -> None:
         .fetchall()
     )
     assert rows == [
-        ("owal stanle", "suggestions", None, "terminal"),
-        ("Stanley-kop", "answer", "stanley-cup", "button"),
+        ("airfryr owla", "suggestions", None, "terminal"),
+        ("Airfryer", "answer", "air-fryer", "button"),
         ("Er Temu ok?", "answer", "temu", "button"),
     ]
 

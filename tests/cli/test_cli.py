@@ -65,6 +65,7 @@ def test_ask_json() -> None:
         "kind",
         "entry",
         "category",
+        "offtopic_reason",
         "score",
         "candidates",
         "secondhand",

@@ -56,5 +56,5 @@ async def test_polling_process_answers_and_exits_0_on_sigterm(
     log = stderr.decode()
     assert DEFAULT_TOKEN not in log and DEFAULT_TOKEN.split(":")[1] not in log
     rows = sqlite3.connect(tmp_path / "run.db").execute("select kind from questions").fetchall()
-    assert sorted(r[0] for r in rows) == ["answer", "answer", "fallback"]
+    assert sorted(r[0] for r in rows) == ["answer", "answer", "offtopic"]
     assert "generated" in log.lower() or (tmp_path / "run.db.key").exists()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,8 +10,10 @@ from knowledge.loader import KnowledgeBase, load_knowledge_base
 from knowledge.matcher import Matcher
 from knowledge.text import detect_language, fold
 from tests.knowledge.conftest import TODAY, KbDir, entry_data
+from tests.knowledge.questions import Question, curated, held_out, offered
 
 DATA = Path(__file__).resolve().parents[1] / "data"
+REJECTED = {"fallback", "offtopic", "smalltalk", "empty"}
 
 
 @pytest.fixture
@@ -82,7 +82,8 @@ def test_answers(small: Matcher, question: str, entry: str) -> None:
 
 def test_filler_words_do_not_drive_the_match(small: Matcher) -> None:
     for question in ("skal jeg købe", "should i buy it?", "is it worth it", "hvad synes du om det"):
-        assert small.match(question).kind == "fallback"
+        result = small.match(question)
+        assert (result.kind, result.offtopic_reason) == ("offtopic", "bare_buy"), question
 
 
 def test_two_products_give_answer_and_candidate(small: Matcher) -> None:
@@ -96,11 +97,12 @@ def test_off_topic_is_not_answered_with_a_product(small: Matcher) -> None:
     for question in ("hvad bliver vejret i morgen", "tell me a joke", "hm, what time is it"):
         result = small.match(question)
         assert result.entry_id is None or question.startswith("hm"), question
-    assert small.match("hvad bliver vejret i morgen").kind == "fallback"
+    result = small.match("hvad bliver vejret i morgen")
+    assert (result.kind, result.offtopic_reason) == ("offtopic", "weather")
 
 
 def test_short_aliases_need_an_exact_hit(small: Matcher) -> None:
-    assert small.match("hn").kind == "fallback"
+    assert small.match("hn").kind in REJECTED
     assert small.match("hm").entry_id == "hm"
 
 
@@ -120,7 +122,7 @@ def test_strict_alias_only_as_the_whole_question(kbdir: KbDir) -> None:
     matcher = Matcher(report.kb)
     assert matcher.match("Coach?").entry_id == "bags"
     assert matcher.match("is coach worth it").entry_id == "bags"  # filler words around it are fine
-    assert matcher.match("my coach says I should run more").kind == "fallback"
+    assert matcher.match("my coach says I should run more").kind in REJECTED
     assert matcher.match("coach bag til min søster").entry_id == "bags"
 
 
@@ -137,19 +139,10 @@ def test_hostile_input_is_bounded(small: Matcher) -> None:
     huge = "stanley " + "x" * 20_000
     assert small.match(huge).entry_id == "stanley-cup"
     assert small.match("\x00\x01\x1b[31m stanley").entry_id == "stanley-cup"
-    assert small.match("a " * 5000).kind == "fallback"
+    assert small.match("a " * 5000).kind in REJECTED
 
 
 # --- the real knowledge base and the question set ---------------------------------------------
-
-
-def _questions() -> Iterator[tuple[str, str, str]]:
-    for path in sorted((DATA / "questions").glob("*.tsv")):
-        with path.open(encoding="utf-8") as fh:
-            for row in csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
-                if not row or not row[0].strip() or row[0].startswith("#"):
-                    continue
-                yield path.name, row[0], row[1].strip()
 
 
 @pytest.fixture(scope="module")
@@ -166,34 +159,33 @@ def test_real_entries_pass_strict_check() -> None:
 
 def test_question_set_accuracy(real: tuple[KnowledgeBase, Matcher]) -> None:
     kb, matcher = real
-    rows = list(_questions())
+    rows = curated()
     assert len(rows) >= 250
-    product = [(f, q, e) for f, q, e in rows if not e.startswith("!")]
-    other = [(f, q, e) for f, q, e in rows if e.startswith("!")]
-    for _, _, expected in product:
-        assert expected in kb.entries, f"unknown entry id in question set: {expected}"
-    misses = []
-    for source, question, expected in product:
-        result = matcher.match(question)
-        top = result.entry_id or (
-            result.candidates[0].id if result.kind == "suggestions" and result.candidates else None
-        )
-        if top != expected:
-            misses.append(f"{source}: {question!r} → {result.kind} {top} (expected {expected})")
-    accuracy = 1 - len(misses) / len(product)
-    wrong_kind = []
-    for source, question, expected in other:
-        result = matcher.match(question)
-        kind = "!" + result.kind
-        ok = kind == expected or (
-            expected == "!fallback" and result.kind in {"fallback", "smalltalk", "empty"}
-        )
-        if not ok:
-            wrong_kind.append(
-                f"{source}: {question!r} → {result.kind} {result.entry_id} (expected {expected})"
+    product = [q for q in rows if q.product]
+    other = [q for q in rows if not q.product]
+    for q in product:
+        for entry_id in q.ids:
+            assert entry_id in kb.entries, f"{q.where()}: unknown entry id {entry_id}"
+    misses, wrong_kind, offered_offtopic = [], [], []
+    for q in product:
+        result = matcher.match(q.text)
+        if not q.met(result):
+            misses.append(
+                f"{q.where()}: {q.text!r} → {result.kind} {offered(result)[:1]} (expected {q.expected})"
             )
-    off_topic = [r for r in other if r[2] == "!fallback"]
-    rejected = 1 - sum(1 for m in wrong_kind if "expected !fallback" in m) / max(1, len(off_topic))
+    off_topic = [
+        q for q in other if any(e.split(":")[0] in {"!offtopic", "!fallback"} for e in q.expected)
+    ]
+    for q in other:
+        result = matcher.match(q.text)
+        if not q.met(result):
+            wrong_kind.append(
+                f"{q.where()}: {q.text!r} → {result.kind} {result.offtopic_reason} (expected {q.expected})"
+            )
+        if q in off_topic and offered(result):
+            offered_offtopic.append(q.text)
+    accuracy = 1 - len(misses) / len(product)
+    rejected = 1 - len(offered_offtopic) / max(1, len(off_topic))
     report = "\n".join(misses + wrong_kind)
     print(
         f"top-1 accuracy {accuracy:.1%} on {len(product)}; off-topic rejection {rejected:.1%} on {len(off_topic)}"
@@ -201,3 +193,158 @@ def test_question_set_accuracy(real: tuple[KnowledgeBase, Matcher]) -> None:
     assert accuracy >= 0.90, report
     assert rejected >= 0.95, report
     assert len(wrong_kind) <= len(other) * 0.05, report
+
+
+@pytest.mark.parametrize("question", held_out(["issue11.tsv"]), ids=lambda q: q.text)
+def test_every_case_of_issue_11(real: tuple[KnowledgeBase, Matcher], question: Question) -> None:
+    result = real[1].match(question.text)
+    assert question.met(result), (result.kind, result.offtopic_reason, offered(result))
+
+
+# Short and slangy messages: the language the bot should answer in (None: either will do).
+LANGUAGE_TABLE = [
+    ("hey", "en"),
+    ("thx", "en"),
+    ("ty", "en"),
+    ("whats ur take on temu", "en"),
+    ("hi there", "en"),
+    ("hello", "en"),
+    ("lol", "en"),
+    ("omg stanley cups again", "en"),
+    ("is it worth it", "en"),
+    ("should i buy it", "en"),
+    ("pls help", "en"),
+    ("what about owala", "en"),
+    ("idk should i get airpods", "en"),
+    ("thoughts on shein?", "en"),
+    ("how r u", "en"),
+    ("wanna buy a dyson airwrap", "en"),
+    ("tbh is temu legit", "en"),
+    ("any good dupes", "en"),
+    ("thanks a lot", "en"),
+    ("what time is it", "en"),
+    ("tell me a joke", "en"),
+    ("yo", "en"),
+    ("good morning", "en"),
+    ("new phone or not", "en"),
+    ("my kid wants a labubu", "en"),
+    ("is black friday a scam", "en"),
+    ("should I buy", "en"),
+    ("bye", "en"),
+    ("sup", "en"),
+    ("nah", "en"),
+    ("hej", "da"),
+    ("hejsa", "da"),
+    ("tak", "da"),
+    ("tusind tak", "da"),
+    ("mange tak for hjælpen", "da"),
+    ("skal jeg købe", "da"),
+    ("skal jeg kobe en stanley", "da"),
+    ("hvad er klokken", "da"),
+    ("fortæl en joke", "da"),
+    ("min datter vil have en stanleys", "da"),
+    ("løbeskoene", "da"),
+    ("støvsugere", "da"),
+    ("nye sko til træning", "da"),
+    ("er temu ok", "da"),
+    ("hva med owala", "da"),
+    ("hvad synes du om shein", "da"),
+    ("værd at købe?", "da"),
+    ("ik købe den?", "da"),
+    ("godt eller dårligt", "da"),
+    ("farvel", "da"),
+    ("vi ses", "da"),
+    ("hvordan har du det", "da"),
+    ("kan man stole på wish", "da"),
+    ("brugt eller nyt", "da"),
+    ("billig airfryer", "da"),
+    ("ipad til min 6 årig", "da"),
+    ("er det dumt at købe labubu", "da"),
+    ("jeg vil gerne have en ny mobil", "da"),
+    ("stanley", None),
+    ("owala", None),
+    ("temu", None),
+    ("1", None),
+    ("asdfghjkl", None),
+    ("🙂", None),
+]
+
+
+@pytest.mark.parametrize(("message", "language"), LANGUAGE_TABLE)
+def test_language_of_short_messages(message: str, language: str | None) -> None:
+    assert detect_language(message) == language
+
+
+def test_plurals_and_definite_forms_meet_their_aliases(small: Matcher) -> None:
+    assert small.match("should i buy more owalas").entry_id == "owala"
+    assert small.match("min datter vil have en stanleys").entry_id == "stanley-cup"
+    assert small.match("løbeskoene").entry_id == "running-shoes"
+    assert small.match("airfryers").entry_id == "air-fryer"
+
+
+def test_an_everyday_word_never_carries_a_typo_match(kbdir: KbDir) -> None:
+    kbdir.write(
+        "home/vegan.yaml", entry_data("Vegan leather", aliases={"da": [], "en": ["pleather"]})
+    )
+    kbdir.write(
+        "home/waste.yaml", entry_data("Food waste", aliases={"da": ["bedst før"], "en": []})
+    )
+    kbdir.write(
+        "home/capsules.yaml",
+        entry_data("Coffee capsules", aliases={"da": ["kapselmaskine"], "en": []}),
+    )
+    report = load_knowledge_base(kbdir.root, today=TODAY)
+    assert report.kb is not None, report.problems
+    matcher = Matcher(report.kb)
+    for question in (
+        "what is the weather",
+        "det bedste køkken",
+        "en god pastamaskine",
+        "hvilken blender er bedst",
+    ):
+        result = matcher.match(question)
+        assert result.kind in REJECTED and not result.entry_id, (
+            question,
+            result.kind,
+            result.candidates,
+        )
+    assert matcher.match("pleater").kind in {"answer", "suggestions"}  # a real typo still counts
+    assert matcher.match("hvad betyder bedst før").entry_id == "waste"
+
+
+def test_an_everyday_alias_needs_the_rest_of_the_question(small: Matcher) -> None:
+    assert small.match("hm").entry_id == "hm"
+    assert small.match("hm, what time is it").entry_id is None
+    assert small.match("hm eller h og m").entry_id == "hm"
+
+
+def test_offtopic_results_say_why(small: Matcher) -> None:
+    cases = {
+        "hvad er klokken": "time",
+        "what is the weather": "weather",
+        "fortæl en joke": "joke",
+        "lol": "chitchat",
+        "er du en robot": "chitchat",
+        "asdfghjkl": "mash",
+        "1": "number",
+        "skal jeg købe": "bare_buy",
+        "should I buy": "bare_buy",
+        "kan du hjælpe mig med mine lektier": "homework",
+        "hvordan får man stearin af dugen": "other",
+    }
+    for question, reason in cases.items():
+        result = small.match(question)
+        assert (result.kind, result.offtopic_reason, result.entry_id) == (
+            "offtopic",
+            reason,
+            None,
+        ), question
+    gap = small.match("symaskine til begyndere")  # shopping, but nobody has written about it yet
+    assert (gap.kind, gap.offtopic_reason) == ("fallback", None)
+
+
+def test_word_frequencies_work_offline() -> None:
+    from knowledge.frequency import is_common, zipf
+
+    assert zipf("weather") > 4.5 and zipf("bedste") > 5 and zipf("owala") == 0
+    assert is_common("maskine") and not is_common("kapselmaskine")

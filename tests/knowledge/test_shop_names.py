@@ -116,10 +116,6 @@ def test_product_answers_when_the_shop_is_a_strict_alias(matcher: Matcher) -> No
     assert (result.kind, result.entry_id) == ("answer", "air-fryer")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="matcher: a shop name longer than the product name covers more of the question and wins",
-)
 @pytest.mark.parametrize(
     ("question", "product"),
     [("airfryer fra elgiganten", "air-fryer"), ("lego i føtex", "lego")],

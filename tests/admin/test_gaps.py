@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from bot.core import gaps
 from bot.core.gaps import (
@@ -24,6 +25,7 @@ from bot.core.gaps import (
 )
 from bot.core.offload import Busy, Offload
 from db import repo
+from db.models import Question
 from tests.admin.data import NOW, fill
 from tests.admin.test_stats import _cli_database, _run_cli
 
@@ -257,9 +259,7 @@ async def test_the_questions_that_reached_one_entry(sessionmaker: Any) -> None:
 async def test_not_meant_is_recorded_once_and_only_for_stored_questions(sessionmaker: Any) -> None:
     await fill(sessionmaker)
     async with sessionmaker() as s:
-        qid = await s.scalar(
-            repo.select(repo.Question.id).where(repo.Question.text == "kaffekapsler")
-        )
+        qid = await s.scalar(select(Question.id).where(Question.text == "kaffekapsler"))
     async with sessionmaker.begin() as s:
         assert await repo.mark_not_meant(s, question_id=qid, now=NOW)
         assert not await repo.mark_not_meant(s, question_id=qid, now=NOW + dt.timedelta(1))

@@ -86,9 +86,9 @@ def report_html(
         ("off topic", s["offtopic"]),
         ("users", s["users"]),
         ("answer rate", f"{report.answer_rate:.0%}"),
-        ("👍", s["helpful"]),
-        ("👎", s["not_helpful"]),
-        ("👍 share", f"{report.helpful_share:.0%}"),
+        ("helpful (👍)", s["helpful"]),
+        ("not helpful (👎)", s["not_helpful"]),
+        ("helpful share", f"{report.helpful_share:.0%}"),
     ]
     rule = [
         ("reminders set", r["set"]),
@@ -104,8 +104,8 @@ def report_html(
         _table(("measure", "value"), figures, {1}),
         "</section><section><h2>The 30-day rule</h2>",
         _table(("measure", "value"), rule, {1}),
-        "</section><section><h2>👍 share by verdict</h2>",
-        _table(("verdict", "👍", "👎", "👍 share"), verdicts, {1, 2, 3}),
+        "</section><section><h2>Helpful share by verdict</h2>",
+        _table(("verdict", "helpful", "not helpful", "share"), verdicts, {1, 2, 3}),
         "</section></div>",
     ]
     if report.top_entries:
@@ -114,8 +114,8 @@ def report_html(
     rated = [q for q in report.entry_quality if q[2] + q[3] > 0][:20]
     if rated:
         parts += [
-            "<h2>Entries, worst 👍 ratio first</h2>",
-            _table(("entry", "answers", "👍", "👎"), rated, {1, 2, 3}),
+            "<h2>Entries, worst helpful share first</h2>",
+            _table(("entry", "answers", "helpful", "not helpful"), rated, {1, 2, 3}),
         ]
     work = report.worklist
     parts.append(
@@ -141,7 +141,7 @@ def report_html(
     else:
         parts.append("<p>None in the period.</p>")
     parts.append(
-        f"<h2>Answered but maybe wrong (👎, “Not what I meant”, or a score under "
+        f"<h2>Answered but maybe wrong (not helpful, “Not what I meant”, or a score under "
         f"{work.close_below:g})</h2>"
     )
     if work.suspects:

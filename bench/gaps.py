@@ -82,8 +82,7 @@ def questions(n: int, seed: int = 14) -> list[tuple[str, str]]:
     return out
 
 
-def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+def main(n: int = 10_000) -> None:
     data = questions(n)
     times = []
     result: list[gaps.Gap] = []
@@ -93,10 +92,10 @@ def main() -> None:
         times.append(time.perf_counter() - start)
     grouped = sum(g.count for g in result)
     print(
-        f"{n:,} distinct questions → {len(result):,} groups ({n - grouped:,} left out): "
+        f"worklist: {n:,} distinct questions → {len(result):,} groups ({n - grouped:,} left out): "
         f"first run {times[0]:.2f} s, best of three more {min(times[1:]):.2f} s"
     )
 
 
 if __name__ == "__main__":
-    main()
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000)

@@ -163,8 +163,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "privacy": {
         "da": (
             "<b>Privatliv</b>\n"
-            "• Jeg gemmer dine spørgsmål, mine svar og dine 👍/👎 – så redaktørerne kan se, hvad "
-            "folk spørger om, og forbedre svarene.\n"
+            "• Jeg gemmer dine spørgsmål, mine svar, dine 👍/👎, når du trykker “Ikke det, jeg "
+            "mente”, og dit svar på en påmindelse – så redaktørerne kan se, hvad folk spørger om, "
+            "og forbedre svarene.\n"
             "• Du gemmes under et pseudonym: en kode, der beregnes ud fra dit Telegram-id med en "
             "hemmelig nøgle, så ingen kan regne baglæns til dig. Dit Telegram-id, navn og "
             "telefonnummer gemmes aldrig.\n"
@@ -174,8 +175,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
         ),
         "en": (
             "<b>Privacy</b>\n"
-            "• I store your questions, my answers and your 👍/👎 – so curators can see what "
-            "people ask and improve the answers.\n"
+            "• I store your questions, my answers, your 👍/👎, when you press “Not what I "
+            "meant”, and your answer to a reminder – so curators can see what people ask and "
+            "improve the answers.\n"
             "• You are stored under a pseudonym: a code computed from your Telegram id with a "
             "secret key, so nobody can trace it back to you. Your Telegram id, name and phone "
             "number are never stored.\n"

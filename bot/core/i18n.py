@@ -318,7 +318,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "cmd.privacy": {"da": "Hvad jeg gemmer", "en": "What I store"},
     "cmd.forget": {"da": "Slet mine data", "en": "Delete my data"},
     "cmd.stats": {"da": "Statistik (admin)", "en": "Statistics (admin)"},
-    "cmd.gaps": {"da": "Ubesvarede spørgsmål (admin)", "en": "Unanswered questions (admin)"},
+    "cmd.gaps": {"da": "Redaktørernes arbejdsliste (admin)", "en": "Curators' worklist (admin)"},
     "cmd.reload": {"da": "Genindlæs vidensbasen (admin)", "en": "Reload knowledge base (admin)"},
 }
 

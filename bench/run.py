@@ -155,12 +155,21 @@ def main() -> None:
         f"# Omtanke benchmarks, {dt.date.today()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}"
     )
     bench_matcher()
+    bench_gaps()
     asyncio.run(bench_sqlite_writer())
     try:
         asyncio.run(bench_pg_writer(args.pg))
     except OSError as exc:  # a bench without PostgreSQL still reports the rest
         print(f"writer (PostgreSQL): skipped ({type(exc).__name__}: {exc})")
     asyncio.run(bench_bot())
+
+
+def bench_gaps() -> None:
+    """The curators' worklist: 10,000 distinct unanswered questions grouped (bench/gaps.py)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import gaps as bench
+
+    bench.main()
 
 
 async def bench_sqlite_writer() -> None:

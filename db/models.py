@@ -46,6 +46,8 @@ QUESTION_KINDS: Final[tuple[str, ...]] = (
     "offtopic",
 )
 REMINDER_STATES: Final[tuple[str, ...]] = ("pending", "sending", "sent", "cancelled")
+REMINDER_OUTCOMES: Final[tuple[str, ...]] = ("still_want", "passed")
+"""The answer to a due reminder: "yes, I still want it" or "no, it passed" (a purchase avoided)."""
 
 KEY_LEN: Final = 64  # hex HMAC-SHA256
 QUESTION_ID_LEN: Final = 32  # uuid4().hex
@@ -138,6 +140,8 @@ class Question(Base):
     kb_version: Mapped[str | None] = mapped_column(String(64))
     latency_ms: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # The first "Not what I meant" click on this answer (a sign the match was wrong).
+    not_meant_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class Feedback(Base):
@@ -165,6 +169,7 @@ class Reminder(Base):
     __tablename__ = "reminders"
     __table_args__ = (
         CheckConstraint(_in("state", REMINDER_STATES), name="state"),
+        CheckConstraint(_in("outcome", REMINDER_OUTCOMES), name="outcome"),
         Index("ix_reminders_state_due_at", "state", "due_at"),
         Index("ix_reminders_user_key", "user_key"),
     )
@@ -181,3 +186,6 @@ class Reminder(Base):
     # Set when a bot replica claims it; a stale claim (crash before sending) is re-claimable.
     claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The user's answer to the due reminder (the 30-day rule's outcome); a later click replaces it.
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Feedback, Question, Reminder, User
+from db.models import REMINDER_OUTCOMES, Feedback, Question, Reminder, User
 from db.records import clean_text
 
 # Bound parameters per IN (...) list: far below SQLite's and asyncpg's limits.
@@ -57,6 +57,36 @@ class DailyCount(NamedTuple):
     answered: int
     suggestions: int
     unanswered: int
+
+
+class AskedQuestion(NamedTuple):
+    """A question as the curators see it: its text and who asked (pseudonymous)."""
+
+    text: str
+    user_key: str
+
+
+class AnswerReview(NamedTuple):
+    """An answer that may have been wrong: the question, the entry it got and the signals."""
+
+    text: str
+    entry_id: str
+    score: float | None
+    helpful: bool | None
+    """The 👍 (True) / 👎 (False) click, None without one."""
+    not_meant: bool
+    """Someone pressed "Not what I meant" under it."""
+
+
+class EntryQuestion(NamedTuple):
+    """A question that reached one entry, with what people said about the answer."""
+
+    text: str
+    chat_type: str
+    score: float | None
+    helpful: bool | None
+    not_meant: bool
+    created_at: dt.datetime
 
 
 class EntryQuality(NamedTuple):
@@ -213,6 +243,20 @@ async def question_candidates(session: AsyncSession, *, question_id: str) -> lis
     """
     candidates = await session.scalar(select(Question.candidates).where(Question.id == question_id))
     return [str(c["id"]) for c in candidates or [] if isinstance(c, dict) and "id" in c]
+
+
+async def mark_not_meant(session: AsyncSession, *, question_id: str, now: dt.datetime) -> bool:
+    """Record a "Not what I meant" click on an answer (the first click counts).
+
+    Returns False if the question is unknown (not stored yet, purged or forgotten) or
+    was marked before.
+    """
+    res = await session.execute(
+        update(_questions)
+        .where(_questions.c.id == question_id, _questions.c.not_meant_at.is_(None))
+        .values(not_meant_at=now)
+    )
+    return _rowcount(res) == 1
 
 
 async def set_feedback(
@@ -399,6 +443,29 @@ async def mark_reminder_sent(session: AsyncSession, *, reminder_id: int, now: dt
     return _rowcount(res) == 1
 
 
+async def answer_reminder(
+    session: AsyncSession, *, reminder_id: int, user_key: str, outcome: str, now: dt.datetime
+) -> bool:
+    """Store the user's answer to their due reminder (`still_want` or `passed`).
+
+    Only the reminder's own user, and only once it was delivered (sent, or being sent: the
+    answer can arrive before the sender marks it sent). A later answer replaces an earlier
+    one. Returns False when there is no such reminder to answer.
+    """
+    if outcome not in REMINDER_OUTCOMES:
+        raise ValueError(f"outcome must be one of {REMINDER_OUTCOMES}, got {outcome!r}")
+    res = await session.execute(
+        update(_reminders)
+        .where(
+            _reminders.c.id == reminder_id,
+            _reminders.c.user_key == user_key,
+            _reminders.c.state.in_(("sent", "sending")),
+        )
+        .values(outcome=outcome, answered_at=now)
+    )
+    return _rowcount(res) == 1
+
+
 async def pending_reminders(
     session: AsyncSession, *, user_key: str | None = None
 ) -> list[Reminder]:
@@ -489,6 +556,7 @@ async def stats_summary(session: AsyncSession, *, since: dt.datetime) -> dict[st
                 _count_kind("fallback"),
                 _count_kind("smalltalk"),
                 _count_kind("empty"),
+                _count_kind("offtopic"),
                 func.count(func.distinct(Question.user_key)),
                 func.avg(Question.latency_ms),
             ).where(Question.created_at >= since)
@@ -515,22 +583,92 @@ async def stats_summary(session: AsyncSession, *, since: dt.datetime) -> dict[st
         "unanswered": int(q[3]),
         "smalltalk": int(q[4]),
         "empty": int(q[5]),
-        "users": int(q[6]),
+        "offtopic": int(q[6]),
+        "users": int(q[7]),
         "new_users": int(new_users or 0),
         "helpful": int(f[0]),
         "not_helpful": int(f[1]),
-        "avg_latency_ms": round(float(q[7])) if q[7] is not None else 0,
+        "avg_latency_ms": round(float(q[8])) if q[8] is not None else 0,
         "reminders_pending": int(pending or 0),
     }
 
 
-def _utc_day(session: AsyncSession) -> ColumnElement[Any]:
-    """The UTC calendar day of `Question.created_at`, per dialect."""
+def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    """SUM(CASE WHEN condition THEN 1 ELSE 0 END), 0 for no rows."""
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+async def reminder_outcomes(session: AsyncSession, *, since: dt.datetime) -> dict[str, int]:
+    """The 30-day rule since `since`: reminders set, answers, delivered but unanswered, waiting.
+
+    `set` counts reminders created since `since`; `still_want` and `passed` count answers
+    given since then (a purchase avoided is `passed`); `no_answer` counts reminders delivered
+    since then that nobody answered; `waiting` counts the reminders not yet due (any age).
+    """
+    row = (
+        await session.execute(
+            select(
+                _count_if(Reminder.created_at >= since),
+                _count_if(and_(Reminder.outcome == "still_want", Reminder.answered_at >= since)),
+                _count_if(and_(Reminder.outcome == "passed", Reminder.answered_at >= since)),
+                _count_if(
+                    and_(
+                        Reminder.state == "sent",
+                        Reminder.outcome.is_(None),
+                        Reminder.sent_at >= since,
+                    )
+                ),
+                _count_if(Reminder.state.in_(("pending", "sending"))),
+            )
+        )
+    ).one()
+    keys = ("set", "still_want", "passed", "no_answer", "waiting")
+    return {k: int(v) for k, v in zip(keys, row, strict=True)}
+
+
+def _utc_day(session: AsyncSession, column: Any = Question.created_at) -> ColumnElement[Any]:
+    """The UTC calendar day of a timestamp column (default `Question.created_at`), per dialect."""
     if session.get_bind().dialect.name == "postgresql":
         # timestamptz -> UTC wall clock -> date, whatever the session TimeZone is.
-        return func.timezone("UTC", Question.created_at).cast(Date)
+        return func.timezone("UTC", column).cast(Date)
     # SQLite stores UTC text 'YYYY-MM-DD HH:MM:SS...'; date() keeps the day part.
-    return func.date(Question.created_at)
+    return func.date(column)
+
+
+def _as_date(value: Any) -> dt.date:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else cast("dt.date", value)
+
+
+async def daily_reminders(
+    session: AsyncSession, *, since: dt.datetime, until: dt.datetime
+) -> dict[dt.date, tuple[int, int, int]]:
+    """Per UTC day from `since` to `until`: reminders set, answered "still want", "passed".
+
+    Only days with something to count are present.
+    """
+    out: dict[dt.date, list[int]] = {}
+    set_day = _utc_day(session, Reminder.created_at).label("day")
+    rows = await session.execute(
+        select(set_day, func.count(Reminder.id))
+        .where(Reminder.created_at >= since, Reminder.created_at < until)
+        .group_by(set_day)
+    )
+    for day, n in rows:
+        out.setdefault(_as_date(day), [0, 0, 0])[0] = int(n)
+    answer_day = _utc_day(session, Reminder.answered_at).label("day")
+    rows = await session.execute(
+        select(
+            answer_day,
+            _count_if(Reminder.outcome == "still_want"),
+            _count_if(Reminder.outcome == "passed"),
+        )
+        .where(Reminder.answered_at >= since, Reminder.answered_at < until)
+        .group_by(answer_day)
+    )
+    for day, still, passed in rows:
+        counts = out.setdefault(_as_date(day), [0, 0, 0])
+        counts[1], counts[2] = int(still), int(passed)
+    return {day: (a, b, c) for day, (a, b, c) in out.items()}
 
 
 async def daily_counts(
@@ -604,6 +742,92 @@ async def unanswered_texts(session: AsyncSession, *, since: dt.datetime) -> list
     return list(res)
 
 
+async def unanswered_questions(
+    session: AsyncSession, *, since: dt.datetime, limit: int
+) -> list[AskedQuestion]:
+    """The newest `limit` questions the bot could not answer since `since`, newest first.
+
+    Kinds `fallback` (general tips) and `category` (only a category card): products no entry
+    covers yet. Small talk, empty and off-topic messages are never gaps.
+    """
+    res = await session.execute(
+        select(Question.text, Question.user_key)
+        .where(Question.kind.in_(("fallback", "category")), Question.created_at >= since)
+        .order_by(Question.created_at.desc(), Question.id)
+        .limit(limit)
+    )
+    return [AskedQuestion(str(text), str(user)) for text, user in res]
+
+
+async def answers_to_review(
+    session: AsyncSession, *, since: dt.datetime, score_below: float, limit: int
+) -> list[AnswerReview]:
+    """Answers since `since` that may have been wrong, newest first (at most `limit`).
+
+    An answer is included when it got 👎, a "Not what I meant" click, or a score below
+    `score_below` without a 👍. Cards opened from a button (chat_type `button`) are the
+    user's own pick, not a match, and are left out.
+    """
+    not_thumbs_up = or_(Feedback.helpful.is_(None), Feedback.helpful.is_(False))
+    res = await session.execute(
+        select(
+            Question.text,
+            Question.entry_id,
+            Question.score,
+            Feedback.helpful,
+            Question.not_meant_at.is_not(None),
+        )
+        .select_from(Question)
+        .outerjoin(Feedback, Feedback.question_id == Question.id)
+        .where(
+            Question.kind == "answer",
+            Question.entry_id.is_not(None),
+            Question.chat_type != "button",
+            Question.created_at >= since,
+            or_(
+                Feedback.helpful.is_(False),
+                Question.not_meant_at.is_not(None),
+                and_(Question.score < score_below, not_thumbs_up),
+            ),
+        )
+        .order_by(Question.created_at.desc(), Question.id)
+        .limit(limit)
+    )
+    return [
+        AnswerReview(str(t), str(e), None if s is None else float(s), h, bool(nm))
+        for t, e, s, h, nm in res
+    ]
+
+
+async def entry_questions(
+    session: AsyncSession, *, entry_id: str, since: dt.datetime, limit: int
+) -> list[EntryQuestion]:
+    """The questions answered with `entry_id` since `since`, newest first (at most `limit`)."""
+    res = await session.execute(
+        select(
+            Question.text,
+            Question.chat_type,
+            Question.score,
+            Feedback.helpful,
+            Question.not_meant_at.is_not(None),
+            Question.created_at,
+        )
+        .select_from(Question)
+        .outerjoin(Feedback, Feedback.question_id == Question.id)
+        .where(
+            Question.kind == "answer",
+            Question.entry_id == entry_id,
+            Question.created_at >= since,
+        )
+        .order_by(Question.created_at.desc(), Question.id)
+        .limit(limit)
+    )
+    return [
+        EntryQuestion(str(t), str(c), None if s is None else float(s), h, bool(nm), at)
+        for t, c, s, h, nm, at in res
+    ]
+
+
 async def top_unanswered(
     session: AsyncSession, *, since: dt.datetime, limit: int = 20
 ) -> list[tuple[str, int]]:
@@ -661,21 +885,30 @@ async def entry_quality(
 
 
 __all__ = [
+    "AnswerReview",
+    "AskedQuestion",
     "DailyCount",
     "EntryQuality",
+    "EntryQuestion",
     "add_questions",
+    "answer_reminder",
+    "answers_to_review",
     "cancel_reminder",
     "claim_due_reminders",
     "create_reminder",
     "daily_counts",
+    "daily_reminders",
     "entry_quality",
+    "entry_questions",
     "forget_user",
     "get_user_language",
+    "mark_not_meant",
     "mark_reminder_sent",
     "normalise_text",
     "pending_reminders",
     "purge_older_than",
     "question_candidates",
+    "reminder_outcomes",
     "set_feedback",
     "set_feedbacks",
     "set_user_language",
@@ -684,5 +917,6 @@ __all__ = [
     "top_unanswered",
     "touch_user",
     "touch_users",
+    "unanswered_questions",
     "unanswered_texts",
 ]

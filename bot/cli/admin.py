@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Awaitable, Callable
+from difflib import get_close_matches
 from pathlib import Path
 from typing import TextIO, TypeVar
 
@@ -17,9 +18,12 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.errors import CliError, one_line
+from bot.core.admin import MAX_DAYS
+from bot.core.gaps import Worklist, build_entry_list, build_worklist
+from bot.core.report_html import report_html
 from bot.core.services import DB_ERRORS
 from bot.core.settings import Settings
-from bot.core.stats import StatsReport, build_report, cluster_gaps, render_chart
+from bot.core.stats import StatsReport, build_report, render_chart
 from db import repo
 from db.engine import make_engine, make_sessionmaker
 from db.migrate import current, head, upgrade
@@ -80,36 +84,70 @@ async def cmd_db_purge(args: argparse.Namespace, settings: Settings, out: TextIO
 
 
 async def cmd_stats(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    """Usage statistics as a table, JSON or CSV; optionally a PNG chart."""
+    """Usage statistics as a table, JSON or CSV; optionally a PNG chart and an HTML report."""
     if args.days < 1:
         raise CliError("--days must be at least 1")
+    days = min(args.days, MAX_DAYS)
     chart = Path(args.chart) if args.chart else None
-    if chart is not None and not chart.parent.is_dir():
-        raise CliError(f"cannot write the chart: folder {chart.parent} does not exist")
+    html = Path(args.html) if getattr(args, "html", None) else None
+    for target, what in ((chart, "the chart"), (html, "the report")):
+        if target is not None and not target.parent.is_dir():
+            raise CliError(f"cannot write {what}: folder {target.parent} does not exist")
+    # The verdicts and titles come from the knowledge base; statistics work without it.
+    kb = (await asyncio.to_thread(load_knowledge_base, settings.knowledge_root)).kb
+    verdict_of = {rid: r.entry.verdict.value for rid, r in kb.entries.items()} if kb else {}
     try:
-        report = await _with_db(settings, lambda sm: build_report(sm, args.days))
+        report = await _with_db(
+            settings,
+            lambda sm: build_report(
+                sm,
+                days,
+                answer_threshold=settings.match_answer_threshold,
+                verdict_of=verdict_of,
+            ),
+        )
     except DB_ERRORS as exc:
         raise _db_failure("cannot read statistics", exc) from None
+    png = await asyncio.to_thread(render_chart, report, "en") if chart or html else b""
     if chart is not None:
-        png = await asyncio.to_thread(render_chart, report, "en")
-        try:
-            await asyncio.to_thread(chart.write_bytes, png)
-        except OSError as exc:
-            raise CliError(f"cannot write the chart to {chart}: {exc.strerror or exc}") from None
+        _write(chart, png, "the chart")
+    if html is not None:
+        titles = {rid: r.entry.title.get("en") for rid, r in kb.entries.items()} if kb else {}
+        _write(html, report_html(report, png, titles).encode(), "the report")
     if args.entries:
         return _print_entries(report.entry_quality, args, out)
     if args.json:
         out.write(json.dumps(report.to_json(), ensure_ascii=False) + "\n")
     elif args.csv:
         writer = csv.writer(out)
-        writer.writerow(["day", "answered", "suggestions", "unanswered"])
-        for day, a, s, u in report.daily:
-            writer.writerow([day.isoformat(), a, s, u])
+        writer.writerow(CSV_COLUMNS)
+        for d in report.daily:
+            writer.writerow([d.day.isoformat(), *d[1:]])
     else:
         _print_table(report, out)
-    if chart is not None:
-        print(f"chart written to {chart}", file=sys.stderr)
+    for target, what in ((chart, "chart"), (html, "report")):
+        if target is not None:
+            print(f"{what} written to {target}", file=sys.stderr)
     return 0
+
+
+CSV_COLUMNS = (
+    "day",
+    "answered",
+    "suggestions",
+    "unanswered",
+    "reminders_set",
+    "still_want",
+    "passed",
+)
+"""`omtanke stats --csv`: one row per day of the period."""
+
+
+def _write(path: Path, data: bytes, what: str) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise CliError(f"cannot write {what} to {path}: {exc.strerror or exc}") from None
 
 
 def _print_entries(
@@ -140,30 +178,45 @@ def _print_entries(
 def _print_table(report: StatsReport, out: TextIO) -> None:
     console = Console(file=out)
     s = report.summary
+    r = report.reminders
     # The period as a heading of its own: as a table title it would wrap in the narrow table.
     console.print(f"[bold]Omtanke – last {report.days} days (since {report.since:%Y-%m-%d})[/bold]")
     table = Table()
     table.add_column("measure")
     table.add_column("value", justify="right")
+    avoided = report.avoided_share
     rows = [
         ("questions", s["questions"]),
         ("answered", s["answered"]),
         ("suggestions", s["suggestions"]),
         ("unanswered", s["unanswered"]),
         ("small talk", s["smalltalk"]),
+        ("off topic", s["offtopic"]),
         ("users", s["users"]),
         ("answer rate", f"{report.answer_rate:.0%}"),
         ("👍", s["helpful"]),
         ("👎", s["not_helpful"]),
         ("👍 share", f"{report.helpful_share:.0%}"),
-        ("reminders pending", s["reminders_pending"]),
+        ("reminders set", r["set"]),
+        ("answered “still want it”", r["still_want"]),
+        ("answered “passed” (not bought)", r["passed"]),
+        ("delivered, no answer yet", r["no_answer"]),
+        ("passed share", "–" if avoided is None else f"{avoided:.0%}"),
+        ("reminders waiting", r["waiting"]),
     ]
     for name, value in rows:
         table.add_row(name, str(value))
     console.print(table)
+    verdicts = Table(title="👍 share by verdict")
+    for col in ("verdict", "👍", "👎", "👍 share"):
+        verdicts.add_column(col, justify="left" if col == "verdict" else "right")
+    for v in report.verdicts:
+        share = "–" if v.share is None else f"{v.share:.0%}"
+        verdicts.add_row(v.verdict, str(v.helpful), str(v.not_helpful), share)
+    console.print(verdicts)
     for title, label, counts in (
         ("Top entries", "entry", report.top_entries),
-        ("Top unanswered", "question", report.top_unanswered),
+        ("Top unanswered", "question", [(g.label, g.count) for g in report.top_unanswered]),
     ):
         if counts:
             ranked = Table(title=title)
@@ -174,24 +227,93 @@ def _print_table(report: StatsReport, out: TextIO) -> None:
             console.print(ranked)
 
 
+def _period(days: int) -> str:
+    """ "the last day" / "the last 30 days"."""
+    return "the last day" if days == 1 else f"the last {days} days"
+
+
 async def cmd_kb_gaps(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    """Unanswered questions grouped by similarity, most asked first."""
-    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=args.days)
-
-    async def work(sessionmaker: async_sessionmaker[AsyncSession]) -> list[str]:
-        async with sessionmaker() as session:
-            return list(await repo.unanswered_texts(session, since=since))
-
+    """The curators' worklist, or the questions that reached one entry (--entry)."""
+    if args.days < 1:
+        raise CliError("--days must be at least 1")
+    args.days = min(args.days, MAX_DAYS)
+    if args.entry:
+        return await _entry_questions(args, settings, out)
+    threshold = settings.match_answer_threshold
     try:
-        texts = await _with_db(settings, work)
+        worklist = await _with_db(
+            settings,
+            lambda sm: build_worklist(
+                sm, args.days, answer_threshold=threshold, offload=asyncio.to_thread
+            ),
+        )
     except DB_ERRORS as exc:
         raise _db_failure("cannot read questions", exc) from None
-    gaps = cluster_gaps(texts)
-    for gap in gaps:
-        extra = f"   (also: {' | '.join(gap.examples)})" if gap.examples else ""
-        out.write(f"{gap.count:5d}  {gap.text}{extra}\n")
-    days = "1 day" if args.days == 1 else f"{args.days} days"
-    out.write(f"{len(gaps)} groups from {len(texts)} unanswered questions in the last {days}\n")
+    if args.json:
+        out.write(json.dumps(worklist.to_json(), ensure_ascii=False) + "\n")
+        return 0
+    print_worklist(worklist, out)
+    return 0
+
+
+def print_worklist(worklist: Worklist, out: TextIO) -> None:
+    """Both sections of the worklist as plain text (easy to copy into an issue or a chat)."""
+    left_out = (
+        f" ({worklist.left_out} without a product word left out)" if worklist.left_out else ""
+    )
+    out.write(
+        f"Unanswered questions, {_period(worklist.days)}: {len(worklist.gaps)} groups from "
+        f"{worklist.questions} questions{left_out}\n"
+    )
+    if worklist.truncated:
+        out.write(f"(only the newest {worklist.questions} questions were read)\n")
+    if worklist.gaps:
+        out.write("count  people  question\n")
+    for gap in worklist.gaps:
+        also = f"   (also: {' | '.join(gap.examples)})" if gap.examples else ""
+        out.write(f"{gap.count:5d}  {gap.users:6d}  {gap.label}{also}\n")
+    out.write(
+        f"\nAnswered but maybe wrong (👎, “Not what I meant”, or a score under "
+        f"{worklist.close_below:g}): {len(worklist.suspects)}\n"
+    )
+    if worklist.suspects:
+        out.write("count  question → entry\n")
+    for s in worklist.suspects:
+        out.write(f"{s.count:5d}  {s.label} → {s.entry_id} ({s.signals()})\n")
+
+
+async def _entry_questions(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    entry_id = args.entry
+    report = await asyncio.to_thread(load_knowledge_base, settings.knowledge_root)
+    if report.kb is not None and report.kb.get(entry_id) is None:
+        close = get_close_matches(entry_id, list(report.kb.entries), n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        print(f"note: no entry {entry_id!r} in the knowledge base{hint}", file=sys.stderr)
+    try:
+        asked = await _with_db(settings, lambda sm: build_entry_list(sm, entry_id, args.days))
+    except DB_ERRORS as exc:
+        raise _db_failure("cannot read questions", exc) from None
+    if args.json:
+        data = {
+            "entry": entry_id,
+            "days": args.days,
+            "questions": [a.to_json() for a in asked],
+        }
+        out.write(json.dumps(data, ensure_ascii=False) + "\n")
+        return 0
+    total = sum(a.count for a in asked)
+    out.write(
+        f"Questions answered with {entry_id}, {_period(args.days)}: {total} questions "
+        f"in {len(asked)} wordings\n"
+    )
+    if asked:
+        out.write("count   👍   👎  not meant  lowest score  question\n")
+    for a in asked:
+        score = "" if a.lowest_score is None else f"{a.lowest_score:g}"
+        out.write(
+            f"{a.count:5d}  {a.helpful:3d}  {a.not_helpful:3d}  {a.not_meant:9d}  {score:>12}  "
+            f"{a.question}\n"
+        )
     return 0
 
 

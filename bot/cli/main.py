@@ -55,8 +55,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=ask.cmd_kb_schema)
     p = kb_sub.add_parser("stale", help="entries not reviewed for 18 months")
     p.set_defaults(func=ask.cmd_kb_stale)
-    p = kb_sub.add_parser("gaps", help="unanswered questions, grouped by similarity")
+    p = kb_sub.add_parser(
+        "gaps",
+        help="the curators' worklist: unanswered questions by product, answers maybe wrong",
+    )
     p.add_argument("--days", type=int, default=30, help="look back this many days (default 30)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--entry", metavar="ID", help="instead: the questions that were answered with entry ID"
+    )
     p.set_defaults(func=admin.cmd_kb_gaps)
 
     db = sub.add_parser("db", help="database tools")
@@ -71,8 +78,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--days", type=int, default=30, help="the period in days (default 30)")
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="print one JSON object")
-    fmt.add_argument("--csv", action="store_true", help="print the daily counts as CSV")
+    fmt.add_argument(
+        "--csv", action="store_true", help="print the daily counts (questions, reminders) as CSV"
+    )
     p.add_argument("--chart", metavar="FILE.png", help="also write the chart as a PNG file")
+    p.add_argument(
+        "--html",
+        metavar="FILE.html",
+        help="also write a self-contained report page (chart, tables, worklist)",
+    )
     p.add_argument("--entries", action="store_true", help="per-entry answers and 👍/👎")
     p.set_defaults(func=admin.cmd_stats)
 

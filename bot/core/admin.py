@@ -1,22 +1,24 @@
 """Admin actions: statistics with a chart, the curators' worklist and reloading the entries.
 
 Every action checks `Who.is_admin` itself, so a forged button from anyone else is refused.
-Database reads and chart rendering run off the event loop's critical path.
+Database reads are bounded in time; grouping the worklist and drawing the chart run in the
+services' small admin thread pool (`Services.cpu`), never on the event loop, and a burst of
+requests beyond its bound gets a "busy, try again" instead of piling up.
 """
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from html import escape
 
 from bot.core import actions as act
 from bot.core.conversation import Who
+from bot.core.gaps import build_worklist, worklist_html
 from bot.core.i18n import t
+from bot.core.offload import Busy
 from bot.core.reply import Button, Reply, rows
 from bot.core.services import DB_ERRORS, Services, database_unavailable
-from bot.core.stats import build_report, caption_html, cluster_gaps, gaps_html, render_chart
-from db import repo
+from bot.core.stats import build_report, caption_html, render_chart
 from knowledge.loader import LoadReport
 
 PERIODS = (7, 30, 90)
@@ -42,19 +44,30 @@ class Admin:
         self.services = services
 
     async def stats(self, who: Who, days: int) -> Reply:
-        """A chart of questions per day and a caption with the key figures."""
+        """A chart (totals, the 30-day rule, questions over time) and a caption with the figures."""
         if not who.is_admin:
             return refused(who)
         services = self.services
         days = clamp_days(days)
+        kb = services.holder.snapshot.kb
         try:
             await services.writer.flush(timeout=2.0)
-            report = await asyncio.wait_for(build_report(services.sessionmaker, days), timeout=15)
+            report = await asyncio.wait_for(
+                build_report(
+                    services.sessionmaker,
+                    days,
+                    answer_threshold=services.settings.match_answer_threshold,
+                    verdict_of={rid: r.entry.verdict.value for rid, r in kb.entries.items()},
+                    offload=services.cpu,
+                ),
+                timeout=15,
+            )
+            png = await services.cpu(render_chart, report, who.lang)
+        except Busy:
+            return Reply(t("admin.busy", who.lang), kind="stats")
         except DB_ERRORS as exc:
             database_unavailable("stats", exc)
             return Reply(t("error", who.lang), kind="stats")
-        png = await asyncio.to_thread(render_chart, report, who.lang)
-        kb = services.holder.snapshot.kb
         titles = {rid: r.entry.title.get(who.lang) for rid, r in kb.entries.items()}
         periods = rows([Button(f"{d} d", act.StatsPeriod(d)) for d in PERIODS], len(PERIODS))
         return Reply(caption_html(report, who.lang, titles), periods, kind="stats", photo=png)
@@ -66,21 +79,28 @@ class Admin:
         return await self.stats(who, action.days)
 
     async def gaps(self, who: Who, days: int) -> Reply:
-        """Unanswered questions grouped by similarity, most asked first."""
+        """The curators' worklist: unanswered questions by product, and answers maybe wrong."""
         if not who.is_admin:
             return refused(who)
         services = self.services
         days = clamp_days(days)
-        since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
         try:
             await services.writer.flush(timeout=2.0)
-            async with asyncio.timeout(15), services.sessionmaker() as session:
-                texts = await repo.unanswered_texts(session, since=since)
+            worklist = await asyncio.wait_for(
+                build_worklist(
+                    services.sessionmaker,
+                    days,
+                    answer_threshold=services.settings.match_answer_threshold,
+                    offload=services.cpu,
+                ),
+                timeout=15,
+            )
+        except Busy:
+            return Reply(t("admin.busy", who.lang), kind="gaps")
         except DB_ERRORS as exc:
             database_unavailable("gaps", exc)
             return Reply(t("error", who.lang), kind="gaps")
-        gaps = await asyncio.to_thread(cluster_gaps, texts)
-        return Reply(gaps_html(gaps, who.lang, days), kind="gaps")
+        return Reply(worklist_html(worklist, who.lang), kind="gaps")
 
     async def reload(self, who: Who) -> Reply:
         """Reload the knowledge base now and report the entry count or the errors."""

@@ -6,6 +6,7 @@ Adding a button: a payload class in `bot.core.actions`, a function here, one lin
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -17,12 +18,14 @@ from bot.core.conversation import Conversation, Who
 from bot.core.i18n import t
 from bot.core.replies import card, entry_buttons
 from bot.core.reply import Button, Reply
-from bot.core.services import DB_TIMEOUT, DatabaseUnavailable
+from bot.core.services import DB_TIMEOUT, DatabaseUnavailable, Services
 from db import repo
 from db.writer import FeedbackLog, ForgetUser
 
 PAGE_SIZE = 8
 """Entries per page when browsing a category."""
+NOT_MEANT_RETRY_SECONDS = 2.0
+"""A "not what I meant" click on an answer not stored yet is tried once more after this."""
 
 
 async def press(conv: Conversation, who: Who, action: Action) -> Reply | None:
@@ -74,9 +77,34 @@ async def show_related(conv: Conversation, who: Who, action: act.ShowRelated) ->
     return Reply(t("related", who.lang), entry_buttons(related, who.lang), kind="related")
 
 
+async def record_not_meant(services: Services, question_id: str) -> bool:
+    """Store a "Not what I meant" click for the curators (in the background).
+
+    The question may still be in the write-behind log, so the log is flushed first; an
+    answer logged by another replica gets one more try a moment later (so does a second
+    click: the first one counts). A database outage loses the click (it is a hint for the
+    curators, not the user's data).
+    """
+    for attempt in range(2):
+        if attempt:
+            await asyncio.sleep(NOT_MEANT_RETRY_SECONDS)
+        await services.writer.flush(timeout=DB_TIMEOUT)
+        try:
+            async with services.unit_of_work("record a 'not what I meant'") as session:
+                if await repo.mark_not_meant(
+                    session, question_id=question_id, now=dt.datetime.now(dt.UTC)
+                ):
+                    return True
+        except DatabaseUnavailable:
+            return False
+    return False
+
+
 async def not_meant(conv: Conversation, who: Who, action: act.NotMeant) -> Reply:
-    """The other candidates of a question (from memory, else from the database)."""
+    """The other candidates of a question (from memory, else from the database); the click
+    is recorded for the curators' worklist."""
     services = conv.services
+    services.spawn(record_not_meant(services, action.question_id))
     ids = services.recent.get(action.question_id)
     if ids is None:
         try:
@@ -136,8 +164,24 @@ async def cancel_reminder(conv: Conversation, who: Who, action: act.CancelRemind
 async def reminder_answer(
     conv: Conversation, who: Who, action: act.StillWant | act.Passed
 ) -> Reply:
-    """The answer to a due reminder's question."""
-    key = "reminder.still_want" if isinstance(action, act.StillWant) else "reminder.passed"
+    """The answer to a due reminder's question, stored as the 30-day rule's outcome.
+
+    Only the reminder's own user can answer it (a forged press changes nothing); the user
+    gets the same friendly reply even when the database cannot store the answer right now.
+    """
+    still = isinstance(action, act.StillWant)
+    try:
+        async with conv.services.unit_of_work("store a reminder's answer") as session:
+            await repo.answer_reminder(
+                session,
+                reminder_id=action.reminder_id,
+                user_key=who.key,
+                outcome="still_want" if still else "passed",
+                now=dt.datetime.now(dt.UTC),
+            )
+    except DatabaseUnavailable:
+        pass  # logged by unit_of_work; the user's answer still deserves a reply
+    key = "reminder.still_want" if still else "reminder.passed"
     return Reply(t(key, who.lang), kind="reminder_answer", clear_buttons=True)
 
 

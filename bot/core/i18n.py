@@ -175,8 +175,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "privacy": {
         "da": (
             "<b>Privatliv</b>\n"
-            "• Jeg gemmer dine spørgsmål, mine svar og dine 👍/👎 – så redaktørerne kan se, hvad "
-            "folk spørger om, og forbedre svarene.\n"
+            "• Jeg gemmer dine spørgsmål, mine svar, dine 👍/👎, når du trykker “Ikke det, jeg "
+            "mente”, og dit svar på en påmindelse – så redaktørerne kan se, hvad folk spørger om, "
+            "og forbedre svarene.\n"
             "• Du gemmes under et pseudonym: en kode, der beregnes ud fra dit Telegram-id med en "
             "hemmelig nøgle, så ingen kan regne baglæns til dig. Dit Telegram-id, navn og "
             "telefonnummer gemmes aldrig.\n"
@@ -186,8 +187,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
         ),
         "en": (
             "<b>Privacy</b>\n"
-            "• I store your questions, my answers and your 👍/👎 – so curators can see what "
-            "people ask and improve the answers.\n"
+            "• I store your questions, my answers, your 👍/👎, when you press “Not what I "
+            "meant”, and your answer to a reminder – so curators can see what people ask and "
+            "improve the answers.\n"
             "• You are stored under a pseudonym: a code computed from your Telegram id with a "
             "secret key, so nobody can trace it back to you. Your Telegram id, name and phone "
             "number are never stored.\n"
@@ -244,6 +246,20 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "da": "Ubesvarede spørgsmål – {days} dage",
         "en": "Unanswered questions – {days} days",
     },
+    "admin.gaps_summary": {
+        "da": "{groups} grupper fra {questions} spørgsmål",
+        "en": "{groups} groups from {questions} questions",
+    },
+    "admin.suspects_title": {
+        "da": "Besvaret, men måske forkert",
+        "en": "Answered but maybe wrong",
+    },
+    "admin.signal_not_meant": {"da": "“ikke det, jeg mente” {n}", "en": "not meant {n}"},
+    "admin.signal_score": {"da": "score {score}", "en": "score {score}"},
+    "admin.busy": {
+        "da": "Jeg er ved at lave en anden oversigt – prøv igen om et øjeblik.",
+        "en": "I'm busy with another report – please try again in a moment.",
+    },
     "stats.title": {"da": "Statistik – {days} dage", "en": "Statistics – {days} days"},
     "stats.totals": {
         "da": "Spørgsmål: {questions} · brugere: {users}",
@@ -259,9 +275,29 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "stats.top_entries": {"da": "Mest spurgt", "en": "Top entries"},
     "stats.top_unanswered": {"da": "Ubesvaret", "en": "Top unanswered"},
+    "stats.reminders": {
+        "da": "⏳ 30-dages-reglen: {set} sat · {passed} droppet · {still_want} vil stadig · "
+        "{no_answer} uden svar",
+        "en": "⏳ 30-day rule: {set} set · {passed} passed · {still_want} still want it · "
+        "{no_answer} no answer",
+    },
+    "stats.verdicts": {"da": "👍 pr. vurdering: {shares}", "en": "👍 by verdict: {shares}"},
     "stats.chart": {
-        "da": "Besvaret|Forslag|Ubesvaret|Spørgsmål pr. dag",
-        "en": "Answered|Suggestions|Unanswered|Questions per day",
+        "da": "Besvaret|Forslag|Ubesvaret|Spørgsmål",
+        "en": "Answered|Suggestions|Unanswered|Questions",
+    },
+    "stats.chart_per": {"da": "pr. dag|pr. uge|pr. måned", "en": "per day|per week|per month"},
+    "stats.chart_questions": {
+        "da": "Spørgsmål: {n} · svarrate {rate}",
+        "en": "Questions: {n} · answer rate {rate}",
+    },
+    "stats.chart_reminders": {
+        "da": "Påmindelser sat|Droppet (ikke købt)|Vil stadig have det|Intet svar|30-dages-reglen",
+        "en": "Reminders set|Passed (not bought)|Still want it|No answer|The 30-day rule",
+    },
+    "stats.chart_title": {
+        "da": "Omtanke – {days} dage ({first}–{last})",
+        "en": "Omtanke – {days} days ({first}–{last})",
     },
     "terminal.welcome": {
         "da": "<b>Omtanke</b> 🌱 – skriv et spørgsmål, et tal for at trykke på en knap, /help for "
@@ -294,7 +330,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "cmd.privacy": {"da": "Hvad jeg gemmer", "en": "What I store"},
     "cmd.forget": {"da": "Slet mine data", "en": "Delete my data"},
     "cmd.stats": {"da": "Statistik (admin)", "en": "Statistics (admin)"},
-    "cmd.gaps": {"da": "Ubesvarede spørgsmål (admin)", "en": "Unanswered questions (admin)"},
+    "cmd.gaps": {"da": "Redaktørernes arbejdsliste (admin)", "en": "Curators' worklist (admin)"},
     "cmd.reload": {"da": "Genindlæs vidensbasen (admin)", "en": "Reload knowledge base (admin)"},
 }
 

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.core.advisor import Advisor, Answer
 from bot.core.knowledge import KnowledgeHolder
+from bot.core.offload import Offload
 from bot.core.settings import Settings
 from db import repo
 from db.engine import make_engine, make_sessionmaker
@@ -116,6 +117,8 @@ class Services:
     writer: LogWriter
     flood: FloodGate
     recent: RecentAnswers = field(default_factory=RecentAnswers)
+    cpu: Offload = field(default_factory=Offload)
+    """Admins' CPU work (worklist grouping, charts): one thread, a few waiting at most."""
     languages: dict[str, tuple[str | None, float]] = field(default_factory=dict)
     background: set[asyncio.Task[Any]] = field(default_factory=set)
 
@@ -217,3 +220,4 @@ async def close_services(services: Services) -> None:
         task.cancel()
     await services.writer.stop()
     await services.engine.dispose()
+    services.cpu.shutdown()

@@ -1,31 +1,96 @@
-"""Usage statistics for admins and the curators' gap list: queries, chart and text."""
+"""Usage statistics for admins: one period's figures, the chart and the /stats caption.
+
+A period of `days` is that many whole UTC days ending today. Besides the questions it shows
+what the bot is for – the 30-day rule's outcome (reminders set, "still want it", "passed": a
+purchase avoided, no answer) – and the 👍 share per verdict. The chart always carries the
+totals; its time series starts at the first day with data (a new bot gets a totals panel, not
+one bar against the right edge), and long periods are drawn per week or per month, never more
+than `MAX_BARS` bars.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from html import escape
-from typing import Any
+from typing import Any, Final, NamedTuple
 
-from rapidfuzz import fuzz
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.core.gaps import (
+    CLOSE_MARGIN,
+    Gap,
+    Offload,
+    Worklist,
+    group_worklist,
+    period_start,
+    read_worklist,
+)
 from bot.core.i18n import t
 from db import repo
-from knowledge.text import fold
+
+VERDICTS: Final[tuple[str, ...]] = ("skip", "think_twice", "ok_if_needed", "info")
+"""Verdicts in the order the statistics list them (then `unknown`: entries since removed)."""
+MAX_BARS: Final = 120
+"""The chart never draws more bars than this (ten years by month)."""
+DAILY_UP_TO: Final = 92
+"""Periods up to this many days are drawn per day; up to `WEEKLY_UP_TO` per week; else per month."""
+WEEKLY_UP_TO: Final = 731
+MIN_SERIES: Final = 3
+"""With data on fewer days than this the chart shows the totals alone."""
+
+
+class Day(NamedTuple):
+    """One UTC day: questions by outcome, reminders set and answered."""
+
+    day: dt.date
+    answered: int
+    suggestions: int
+    unanswered: int
+    reminders_set: int = 0
+    still_want: int = 0
+    passed: int = 0
+
+    @property
+    def questions(self) -> int:
+        """Product questions that day (answered, suggestions, unanswered)."""
+        return self.answered + self.suggestions + self.unanswered
+
+
+class VerdictShare(NamedTuple):
+    """👍 and 👎 on answers with one verdict."""
+
+    verdict: str
+    helpful: int
+    not_helpful: int
+
+    @property
+    def clicks(self) -> int:
+        """All feedback clicks."""
+        return self.helpful + self.not_helpful
+
+    @property
+    def share(self) -> float | None:
+        """👍 share of the clicks, None without clicks."""
+        return self.helpful / self.clicks if self.clicks else None
 
 
 @dataclass
 class StatsReport:
-    """Everything /stats and `omtanke stats` show, for one period."""
+    """Everything /stats, `omtanke stats` and the HTML report show, for one period."""
 
     days: int
     since: dt.datetime
     summary: dict[str, int]
-    daily: list[tuple[dt.date, int, int, int]]
+    daily: list[Day]
     top_entries: list[tuple[str, int]]
-    top_unanswered: list[tuple[str, int]]
+    worklist: Worklist
+    reminders: dict[str, int]
+    """set, still_want, passed, no_answer (delivered in the period), waiting (not yet due)."""
+    verdicts: list[VerdictShare] = field(default_factory=list)
     entry_quality: list[tuple[str, int, int, int]] = field(default_factory=list)
 
     @property
@@ -42,52 +107,173 @@ class StatsReport:
         clicks = s["helpful"] + s["not_helpful"]
         return s["helpful"] / clicks if clicks else 0.0
 
+    @property
+    def avoided_share(self) -> float | None:
+        """Of the answered reminders, the share answered "passed"; None without answers."""
+        answered = self.reminders["still_want"] + self.reminders["passed"]
+        return self.reminders["passed"] / answered if answered else None
+
+    @property
+    def top_unanswered(self) -> list[Gap]:
+        """The five most asked groups of unanswered questions."""
+        return self.worklist.gaps[:5]
+
     def to_json(self) -> dict[str, Any]:
         """The `omtanke stats --json` object."""
+        avoided = self.avoided_share
         return {
             "days": self.days,
             "since": self.since.isoformat(),
             **self.summary,
             "answer_rate": round(self.answer_rate, 4),
             "helpful_share": round(self.helpful_share, 4),
+            "reminders": {
+                **self.reminders,
+                "passed_share": None if avoided is None else round(avoided, 4),
+            },
+            "verdicts": [
+                {
+                    "verdict": v.verdict,
+                    "helpful": v.helpful,
+                    "not_helpful": v.not_helpful,
+                    "helpful_share": None if v.share is None else round(v.share, 4),
+                }
+                for v in self.verdicts
+            ],
             "top_entries": [{"id": e, "count": n} for e, n in self.top_entries],
-            "top_unanswered": [{"text": q, "count": n} for q, n in self.top_unanswered],
+            "top_unanswered": [{"text": g.label, "count": g.count} for g in self.top_unanswered],
             "daily": [
-                {"day": d.isoformat(), "answered": a, "suggestions": s, "unanswered": u}
-                for d, a, s, u in self.daily
+                {
+                    "day": d.day.isoformat(),
+                    "answered": d.answered,
+                    "suggestions": d.suggestions,
+                    "unanswered": d.unanswered,
+                    "reminders_set": d.reminders_set,
+                    "still_want": d.still_want,
+                    "passed": d.passed,
+                }
+                for d in self.daily
             ],
         }
 
 
+def verdict_shares(
+    quality: list[repo.EntryQuality], verdict_of: Mapping[str, str]
+) -> list[VerdictShare]:
+    """👍/👎 per verdict, in `VERDICTS` order; `unknown` for entries no longer in the base."""
+    totals: dict[str, list[int]] = {v: [0, 0] for v in (*VERDICTS, "unknown")}
+    for q in quality:
+        counts = totals[verdict_of.get(q.entry_id, "unknown")]
+        counts[0] += q.helpful
+        counts[1] += q.not_helpful
+    return [VerdictShare(v, h, n) for v, (h, n) in totals.items() if v != "unknown" or h + n > 0]
+
+
 async def build_report(
-    sessionmaker: async_sessionmaker[AsyncSession], days: int, *, now: dt.datetime | None = None
+    sessionmaker: async_sessionmaker[AsyncSession],
+    days: int,
+    *,
+    answer_threshold: float = 85.0,
+    verdict_of: Mapping[str, str] | None = None,
+    offload: Offload | None = None,
+    now: dt.datetime | None = None,
 ) -> StatsReport:
-    """Query the database for one period (one session, read only)."""
+    """Query the database for one period (one read-only session), then group the worklist
+    through `offload` (default: a worker thread)."""
     now = now or dt.datetime.now(dt.UTC)
-    since = (now - dt.timedelta(days=days)).replace(
-        hour=0, minute=0, second=0, microsecond=0
-    ) + dt.timedelta(days=1)
+    since = period_start(days, now)
+    end_of_today = since + dt.timedelta(days=days)
     async with sessionmaker() as session:
         summary = await repo.stats_summary(session, since=since)
-        end_of_today = now.replace(hour=0, minute=0, second=0, microsecond=0) + dt.timedelta(days=1)
         daily = await repo.daily_counts(session, since=since, until=end_of_today)
+        per_day = await repo.daily_reminders(session, since=since, until=end_of_today)
         top = await repo.top_entries(session, since=since, limit=5)
-        texts = await repo.unanswered_texts(session, since=since)
         quality = await repo.entry_quality(session, since=since)
+        reminders = await repo.reminder_outcomes(session, since=since)
+        rows = await read_worklist(
+            session, since=since, close_below=answer_threshold + CLOSE_MARGIN
+        )
+    worklist = await group_worklist(rows, days=days, offload=offload or asyncio.to_thread)
     return StatsReport(
         days=days,
         since=since,
         summary=summary,
-        daily=[(d.day, d.answered, d.suggestions, d.unanswered) for d in daily],
+        daily=[
+            Day(d.day, d.answered, d.suggestions, d.unanswered, *per_day.get(d.day, (0, 0, 0)))
+            for d in daily
+        ],
         top_entries=list(top),
-        # Grouped like /gaps (accents, case, punctuation and near-duplicates folded together).
-        top_unanswered=[(g.text, g.count) for g in cluster_gaps(texts)[:5]],
+        worklist=worklist,
+        reminders=reminders,
+        verdicts=verdict_shares(quality, verdict_of or {}),
         entry_quality=[(q.entry_id, q.answers, q.helpful, q.not_helpful) for q in quality],
     )
 
 
+# --- the chart -------------------------------------------------------------------------------
+
+
+class Bar(NamedTuple):
+    """One bar of the time series: a day, week or month."""
+
+    start: dt.date
+    answered: int
+    suggestions: int
+    unanswered: int
+
+
+def _month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def bars(daily: list[Day], days: int) -> tuple[str, list[Bar]]:
+    """The period's days as bars: ('day' | 'week' | 'month', at most `MAX_BARS` bars).
+
+    Days are summed per ISO week (Monday) or calendar month for long periods; the newest
+    bars are kept when there would be more than `MAX_BARS`.
+    """
+    if days <= DAILY_UP_TO:
+        unit = "day"
+    elif days <= WEEKLY_UP_TO:
+        unit = "week"
+    else:
+        unit = "month"
+    sums: dict[dt.date, list[int]] = {}
+    for d in daily:
+        if unit == "day":
+            key = d.day
+        elif unit == "week":
+            key = d.day - dt.timedelta(days=d.day.weekday())
+        else:
+            key = _month_start(d.day)
+        counts = sums.setdefault(key, [0, 0, 0])
+        counts[0] += d.answered
+        counts[1] += d.suggestions
+        counts[2] += d.unanswered
+    out = [Bar(k, *v) for k, v in sorted(sums.items())]
+    return unit, out[-MAX_BARS:]
+
+
+def series_to_draw(daily: list[Day], days: int) -> tuple[str, list[Bar]]:
+    """The bars the chart draws: from the first with data to today; none when data covers
+    fewer than `MIN_SERIES` bars (the totals panel then speaks alone)."""
+    unit, all_bars = bars(daily, days)
+    first = next(
+        (i for i, b in enumerate(all_bars) if b.answered + b.suggestions + b.unanswered), None
+    )
+    if first is None or len(all_bars) - first < MIN_SERIES:
+        return unit, []
+    return unit, all_bars[first:]
+
+
+def _tick_label(start: dt.date, unit: str) -> str:
+    if unit == "month":
+        return start.strftime("%Y-%m")
+    return start.strftime("%d.%m")
+
+
 def render_chart(report: StatsReport, lang: str) -> bytes:
-    """Questions per day, stacked by outcome, as a PNG (matplotlib's Agg backend, no display)."""
+    """The statistics as a PNG: totals (questions, the 30-day rule) and the time series."""
     # Imported here: matplotlib costs ~0.5 s of start-up that only admins' charts need.
     import matplotlib
 
@@ -95,31 +281,114 @@ def render_chart(report: StatsReport, lang: str) -> bytes:
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
-    fig = Figure(figsize=(8, 4), dpi=100)
-    ax = fig.subplots()
-    days: list[Any] = [d for d, *_ in report.daily]
-    answered = [a for _, a, _, _ in report.daily]
-    suggestions = [s for _, _, s, _ in report.daily]
-    unanswered = [u for _, _, _, u in report.daily]
-    labels = t("stats.chart", lang).split("|")
-    if days:
-        ax.bar(days, answered, color="#2e7d32", label=labels[0])
-        ax.bar(days, suggestions, bottom=answered, color="#f9a825", label=labels[1])
-        bottoms = [a + s for a, s in zip(answered, suggestions, strict=True)]
-        ax.bar(days, unanswered, bottom=bottoms, color="#c62828", label=labels[2])
-        ax.legend(loc="upper left")
-    ax.set_title(f"Omtanke – {labels[3]} ({report.days} d)")
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    fig.autofmt_xdate()
-    fig.tight_layout()
+    s = report.summary
+    r = report.reminders
+    q_labels = t("stats.chart", lang).split("|")
+    r_labels = t("stats.chart_reminders", lang).split("|")
+    colors = ("#2e7d32", "#f9a825", "#c62828")
+    unit, series = series_to_draw(report.daily, report.days)
+
+    # Constrained layout keeps long labels ("Passed (not bought)") inside the picture.
+    fig = Figure(figsize=(10, 4.6), dpi=100, layout="constrained")
+    if series:
+        grid = fig.add_gridspec(2, 2, width_ratios=(1, 1.9))
+        ax_q, ax_r = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[1, 0])
+        ax_t = fig.add_subplot(grid[:, 1])
+    else:
+        grid = fig.add_gridspec(2, 1)
+        ax_q, ax_r = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[1, 0])
+        ax_t = None
+
+    def totals(
+        ax: Any, labels: list[str], values: list[int], palette: tuple[str, ...], title: str
+    ) -> None:
+        positions = list(range(len(values)))[::-1]  # first value on top
+        ax.barh(positions, values, color=palette, height=0.6)
+        ax.set_yticks(positions, labels)
+        top = max(values) if any(values) else 1
+        ax.set_xlim(0, top * 1.25)
+        for y, v in zip(positions, values, strict=True):
+            ax.text(v + top * 0.02, y, str(v), va="center", fontsize=9)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
+        ax.set_title(title, fontsize=10, loc="left")
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+
+    asked = s["answered"] + s["suggestions"] + s["unanswered"]
+    totals(
+        ax_q,
+        q_labels[:3],
+        [s["answered"], s["suggestions"], s["unanswered"]],
+        colors,
+        t("stats.chart_questions", lang, n=asked, rate=f"{report.answer_rate:.0%}"),
+    )
+    totals(
+        ax_r,
+        r_labels[:4],
+        [r["set"], r["passed"], r["still_want"], r["no_answer"]],
+        ("#546e7a", "#2e7d32", "#8d6e63", "#b0bec5"),
+        r_labels[4],
+    )
+    if ax_t is not None:
+        x = list(range(len(series)))
+        answered = [b.answered for b in series]
+        suggestions = [b.suggestions for b in series]
+        unanswered = [b.unanswered for b in series]
+        width = 0.8
+        ax_t.bar(x, answered, width, color=colors[0], label=q_labels[0])
+        ax_t.bar(x, suggestions, width, bottom=answered, color=colors[1], label=q_labels[1])
+        bottoms = [a + b for a, b in zip(answered, suggestions, strict=True)]
+        ax_t.bar(x, unanswered, width, bottom=bottoms, color=colors[2], label=q_labels[2])
+        step = max(1, -(-len(series) // 8))
+        ticks = x[::step]
+        ax_t.set_xticks(ticks, [_tick_label(series[i].start, unit) for i in ticks], fontsize=8)
+        ax_t.set_xlim(-0.6, len(series) - 0.4)
+        ax_t.yaxis.set_major_locator(MaxNLocator(integer=True))
+        per = t("stats.chart_per", lang).split("|")[("day", "week", "month").index(unit)]
+        ax_t.set_title(f"{q_labels[3]} {per}", fontsize=10, loc="left")
+        # Above the bars, next to the title: never on top of the data.
+        ax_t.legend(
+            loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=3, fontsize=8, frameon=False
+        )
+        for side in ("top", "right"):
+            ax_t.spines[side].set_visible(False)
+    first = report.since.date()
+    last = first + dt.timedelta(days=report.days - 1)
+    fig.suptitle(
+        t(
+            "stats.chart_title",
+            lang,
+            days=report.days,
+            first=f"{first:%d.%m.%Y}",
+            last=f"{last:%d.%m.%Y}",
+        ),
+        fontsize=12,
+        x=0.02,
+        ha="left",
+    )
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     return buffer.getvalue()
 
 
+# --- the caption -----------------------------------------------------------------------------
+
+
+def verdict_line(report: StatsReport, lang: str) -> str:
+    """👍 share per verdict, compact: "🛑 67% (3) · 🤔 50% (2)"; empty without clicks."""
+    parts = []
+    for v in report.verdicts:
+        if v.share is None:
+            continue
+        icon = t(f"verdict.{v.verdict}", lang).split(" ")[0] if v.verdict != "unknown" else "?"
+        parts.append(f"{icon} {v.share:.0%} ({v.clicks})")
+    return " · ".join(parts)
+
+
 def caption_html(report: StatsReport, lang: str, titles: dict[str, str]) -> str:
     """The /stats caption (≤ 1024 characters, Telegram's caption limit)."""
     s = report.summary
+    r = report.reminders
     lines = [
         f"<b>{escape(t('stats.title', lang, days=report.days))}</b>",
         escape(t("stats.totals", lang, questions=s["questions"], users=s["users"])),
@@ -141,57 +410,27 @@ def caption_html(report: StatsReport, lang: str, titles: dict[str, str]) -> str:
                 clicks=s["helpful"] + s["not_helpful"],
             )
         ),
+        escape(
+            t(
+                "stats.reminders",
+                lang,
+                set=r["set"],
+                passed=r["passed"],
+                still_want=r["still_want"],
+                no_answer=r["no_answer"],
+            )
+        ),
     ]
+    by_verdict = verdict_line(report, lang)
+    if by_verdict:
+        lines.append(escape(t("stats.verdicts", lang, shares=by_verdict)))
     if report.top_entries:
         lines.append(f"\n<b>{escape(t('stats.top_entries', lang))}</b>")
         lines += [f"{n}× {escape(titles.get(e, e))}" for e, n in report.top_entries]
     if report.top_unanswered:
         lines.append(f"\n<b>{escape(t('stats.top_unanswered', lang))}</b>")
-        lines += [f"{n}× {escape(q[:60])}" for q, n in report.top_unanswered]
-    text = "\n".join(lines)
-    return text if len(text) <= 1024 else text[:1020] + "…"
-
-
-@dataclass
-class Gap:
-    """A group of similar unanswered questions."""
-
-    text: str
-    count: int
-    examples: list[str]
-
-
-def cluster_gaps(texts: list[str], threshold: float = 80.0) -> list[Gap]:
-    """Group similar unanswered questions (rapidfuzz token-set ratio), most asked first."""
-    counts: dict[str, list[str]] = {}
-    for text in texts:
-        key = fold(text)
-        if key:
-            counts.setdefault(key, []).append(text.strip())
-    clusters: list[tuple[str, list[str]]] = []
-    for key, originals in sorted(counts.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-        for rep, members in clusters:
-            if fuzz.token_set_ratio(key, rep) >= threshold:
-                members.extend(originals)
-                break
-        else:
-            clusters.append((key, list(originals)))
-    gaps = []
-    for _, members in clusters:
-        distinct = list(dict.fromkeys(members))
-        gaps.append(Gap(text=distinct[0], count=len(members), examples=distinct[1:4]))
-    return sorted(gaps, key=lambda g: (-g.count, g.text))
-
-
-def gaps_html(gaps: list[Gap], lang: str, days: int, limit: int = 20) -> str:
-    """The /gaps message."""
-    if not gaps:
-        return escape(t("admin.gaps_none", lang))
-    head = f"<b>{escape(t('admin.gaps_title', lang, days=days))}</b>"
-    lines = [head]
-    for gap in gaps[:limit]:
-        extra = (
-            f" <i>({escape(' · '.join(e[:40] for e in gap.examples))})</i>" if gap.examples else ""
-        )
-        lines.append(f"{gap.count}× {escape(gap.text[:80])}{extra}")
+        lines += [f"{g.count}× {escape(g.label[:60])}" for g in report.top_unanswered]
+    # Too long (many long titles): drop whole lines from the end, never cut inside markup.
+    while len("\n".join(lines)) > 1024 and len(lines) > 1:
+        lines.pop()
     return "\n".join(lines)

@@ -24,7 +24,7 @@ async def cmd_stats(update: Update, context: Context) -> None:
 
 
 async def cmd_gaps(update: Update, context: Context) -> None:
-    """Unanswered questions grouped by similarity, most asked first."""
+    """The curators' worklist: unanswered questions by product, and answers maybe wrong."""
     if update.effective_message is not None and context.who is not None:
         await send(
             update.effective_message, await context.admin.gaps(context.who, _days(context.args))

@@ -85,6 +85,7 @@ def test_stats_flags_have_help_and_the_title_does_not_wrap(tmp_path: Path) -> No
         ("--json", "JSON"),
         ("--csv", "CSV"),
         ("--chart", "PNG"),
+        ("--html", "self-contained"),
     ):
         assert flag in help_text and words in help_text
     env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 's.db'}"}
@@ -94,7 +95,11 @@ def test_stats_flags_have_help_and_the_title_does_not_wrap(tmp_path: Path) -> No
         0
     ].endswith(")")
     gaps = omtanke("kb", "gaps", "--days", "1", env=env, cwd=tmp_path).stdout.decode()
-    assert gaps.strip() == "0 groups from 0 unanswered questions in the last 1 day"
+    assert gaps.splitlines() == [
+        "Unanswered questions, the last day: 0 groups from 0 questions",
+        "",
+        "Answered but maybe wrong (👎, “Not what I meant”, or a score under 90): 0",
+    ]
 
 
 def test_dotenv_is_read(tmp_path: Path) -> None:

@@ -34,13 +34,13 @@ async def test_upgrade_from_empty_to_head_matches_models(empty_db: Database) -> 
 
     await migrate.upgrade(engine)  # we are inside a running event loop here
 
-    assert await migrate.current(engine) == migrate.head() == "0002"
+    assert await migrate.current(engine) == migrate.head() == "0003"
     assert await _tables(empty_db) == TABLES | {"alembic_version"}
     assert set(Base.metadata.tables) == TABLES
     assert await migrate.diff(engine) == []
     # Idempotent: a second upgrade (every `omtanke run` does one) changes nothing.
     await migrate.upgrade(engine)
-    assert await migrate.current(engine) == "0002"
+    assert await migrate.current(engine) == "0003"
 
 
 async def test_diff_is_not_vacuous(db: Database) -> None:
@@ -99,7 +99,7 @@ async def test_alembic_cli_uses_async_env(tmp_path: Path) -> None:
     _, err = await asyncio.wait_for(proc.communicate(), timeout=60)
     assert proc.returncode == 0, err.decode()
     assert "Running upgrade  -> 0001" in err.decode()
-    assert await migrate.current(url) == "0002"
+    assert await migrate.current(url) == "0003"
     assert await migrate.diff(url) == []
 
 
@@ -130,3 +130,63 @@ async def test_0002_keeps_rows_and_accepts_the_new_kinds(empty_db: Database) -> 
     with pytest.raises(IntegrityError):
         async with engine.begin() as conn:
             await conn.execute(insert, {"id": "d" * 32, "kind": "nonsense", "at": at})
+
+
+_QUESTION = (
+    "INSERT INTO questions (id, user_key, chat_type, text, language, kind, candidates, created_at) "
+    "VALUES (:id, 'u', 'private', :text, 'da', :kind, '[]', :at)"
+)
+_REMINDER = (
+    "INSERT INTO reminders (user_key, chat_id, entry_id, language, due_at, state, created_at) "
+    "VALUES ('u', 1, 'temu', 'da', :at, 'sent', :at)"
+)
+
+
+async def _execute(db: Database, sql: str, **params: object) -> None:
+    engine = db.engine(poolclass=NullPool)
+    async with engine.begin() as conn:
+        await conn.execute(text(sql), params)
+
+
+async def test_0003_keeps_rows_and_adds_the_clicks_and_outcomes(empty_db: Database) -> None:
+    """0002 data survives 0003 (SQLite recreates the tables); the new columns start empty."""
+    engine = empty_db.engine(poolclass=NullPool)
+    await migrate.upgrade(engine, "0002")
+    # Raw SQL: SQLite stores UTC text, asyncpg wants a datetime.
+    when = dt.datetime(2026, 11, 1, 10, tzinfo=dt.UTC)
+    at: object = when.strftime("%Y-%m-%d %H:%M:%S") if empty_db.backend == "sqlite" else when
+    await _execute(empty_db, _QUESTION, id="a" * 32, text="pastamaskine", kind="fallback", at=at)
+    await _execute(
+        empty_db,
+        "INSERT INTO feedback (question_id, user_key, helpful, created_at) "
+        "VALUES (:id, 'u', false, :at)",
+        id="a" * 32,
+        at=at,
+    )
+    await _execute(empty_db, _REMINDER, at=at)
+
+    await migrate.upgrade(engine)
+
+    assert await migrate.current(engine) == "0003"
+    assert await empty_db.scalar("select count(*) from feedback") == 1
+    assert await empty_db.scalar("select text from questions") == "pastamaskine"
+    assert await empty_db.scalar("select count(*) from questions where not_meant_at is null") == 1
+    assert await empty_db.scalar("select count(*) from reminders where outcome is null") == 1
+    # The kind constraint of 0002 survives the table rebuild.
+    for sql, params in (
+        (_QUESTION, {"id": "d" * 32, "text": "x", "kind": "bogus", "at": at}),
+        ("UPDATE reminders SET outcome = 'maybe'", {}),
+    ):
+        with pytest.raises(IntegrityError):
+            await _execute(empty_db, sql, **params)
+    await _execute(empty_db, "UPDATE reminders SET outcome = 'passed', answered_at = due_at")
+    await _execute(empty_db, "UPDATE questions SET not_meant_at = created_at")
+    assert await empty_db.scalar("select outcome from reminders") == "passed"
+
+    # Down again: the columns go, the rows stay.
+    await migrate.downgrade(engine, "0002")
+    assert await empty_db.scalar("select count(*) from questions") == 1
+    assert await empty_db.scalar("select count(*) from feedback") == 1
+    assert await empty_db.scalar("select count(*) from reminders") == 1
+    await migrate.upgrade(engine)
+    assert await migrate.diff(engine) == []

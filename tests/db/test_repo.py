@@ -372,6 +372,7 @@ async def test_stats_summary(sessionmaker: SM, traffic: dict[str, Any]) -> None:
         "unanswered": 3,
         "smalltalk": 1,
         "empty": 0,
+        "offtopic": 0,
         "users": 4,
         "new_users": 1,
         "helpful": 3,

@@ -13,6 +13,8 @@ import unicodedata
 
 from wordfreq import get_frequency_list
 
+from knowledge.folding import fold
+
 LANGS = ("da", "en")
 
 COMMON_ZIPF = 3.3
@@ -43,8 +45,6 @@ def _raw_tables() -> dict[str, dict[str, float]]:
 @functools.cache
 def _folded_table() -> dict[str, float]:
     """Folded word (see knowledge.text.fold) → highest Zipf frequency in Danish or English."""
-    from knowledge.text import fold  # text imports this module lazily too; no cycle at load
-
     folded: dict[str, float] = {}
     for table in _raw_tables().values():
         for word, zipf in table.items():

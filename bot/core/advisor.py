@@ -13,12 +13,10 @@ from knowledge.loader import KnowledgeBase
 from knowledge.matcher import MatchResult
 from knowledge.schema import EntryRecord
 from knowledge.secondhand import SecondhandLink, for_category, for_entry, for_fallback
-
-MAX_INPUT_CHARS = 1000
-"""Incoming questions are cut to this; nobody asks about a product in word 500."""
+from knowledge.text import MAX_QUERY_CHARS
 
 
-def clip_input(text: str, limit: int = MAX_INPUT_CHARS) -> tuple[str, bool]:
+def clip_input(text: str, limit: int = MAX_QUERY_CHARS) -> tuple[str, bool]:
     """The question cut to `limit` characters (on a word border), and whether it was cut."""
     if len(text) <= limit:
         return text, False

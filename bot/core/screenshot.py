@@ -1,8 +1,10 @@
 """Read a screenshot of something about to be bought: OCR, then the product line, then a match.
 
 A shop page is many short lines (shop chrome, prices, "Læg i kurv", ratings) around one product
-title. This module reads them with Tesseract (Danish + English), drops the chrome, and matches
-the line, or the run of up to three lines, that gives the most specific knowledge-base answer.
+title. This module reads them with Tesseract (Danish + English, the `tesseract` program run on
+the grayscale image), drops the chrome, and matches the line, or the run of up to three lines,
+that gives the most specific knowledge-base answer. The shop (Temu, SHEIN, Amazon, …) is
+recognised from its name or address on the page.
 
 Guarantees:
 - Framework-free: imports neither telegram, argparse nor rich; only `knowledge` and Pillow.
@@ -32,6 +34,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -145,7 +148,7 @@ class Busy(ScreenshotError):
 
 @dataclass(frozen=True)
 class OcrLine:
-    """One line of text Tesseract found, with where it is (in the prepared image's pixels)."""
+    """One line of text Tesseract found, with where it is (in the image's pixels)."""
 
     text: str
     height: int = 0
@@ -183,6 +186,21 @@ class ScreenshotReading:
     def entry_id(self) -> str | None:
         """The product entry answered with, if any."""
         return self.match.entry_id if self.match is not None else None
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain data for `omtanke ask --image FILE --json` and logs (no image content)."""
+        return {
+            "read": self.product_text,
+            "entry_id": self.entry_id,
+            "kind": self.match.kind if self.match is not None else None,
+            "score": self.match.score if self.match is not None else None,
+            "from_caption": self.from_caption,
+            "nothing_found": self.nothing_found,
+            "shop_id": self.shop_id,
+            "shop_name": self.shop_name,
+            "seconds": round(self.seconds, 3),
+            "lines": list(self.lines),
+        }
 
 
 # --- OCR -----------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ def ocr_problem() -> str | None:
     return ocr_available() or fonts_missing()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def needs_ocr(ocr_problem: str | None) -> None:
     """Skip (locally) or fail (CI) when Tesseract or the corpus fonts are missing."""
     if ocr_problem is None:

@@ -17,17 +17,13 @@ pytestmark = pytest.mark.usefixtures("needs_ocr")
 
 
 @pytest.fixture(scope="module")
-def shots() -> list[Shot]:
+def shots(needs_ocr: None) -> list[Shot]:
     return all_shots()
 
 
 @pytest.fixture(scope="module")
-def readings(
-    shots: list[Shot], matcher: Matcher, ocr_problem: str | None
-) -> list[ScreenshotReading]:
+def readings(shots: list[Shot], matcher: Matcher) -> list[ScreenshotReading]:
     """The whole corpus read once, two at a time, through the reader the bot uses."""
-    if ocr_problem is not None:
-        return []
 
     async def read_all() -> list[ScreenshotReading]:
         reader = ScreenshotReader(workers=2, queue_limit=len(shots))

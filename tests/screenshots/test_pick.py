@@ -153,3 +153,17 @@ def test_tesseract_tsv_is_grouped_into_lines() -> None:
         OcrLine("Temu", 60, 40, 30, 88.0),
         OcrLine("Stanley Quencher", 44, 900, 40, 94.0),
     ]
+
+
+def test_json_form(matcher: Matcher) -> None:
+    data = pick_product(TEMU_PAGE, matcher, seconds=0.51234).to_json()
+    assert data["read"] == "Stanley Quencher H2.0 FlowState termokrus 1,18 l"
+    assert (data["entry_id"], data["kind"], data["nothing_found"]) == (
+        "stanley-cup",
+        "answer",
+        False,
+    )
+    assert (data["shop_id"], data["shop_name"], data["seconds"]) == ("temu", "Temu", 0.512)
+    assert data["lines"][0] == "Temu" and data["from_caption"] is False
+    empty = pick_product([], matcher).to_json()
+    assert (empty["entry_id"], empty["kind"], empty["nothing_found"]) == (None, None, True)

@@ -7,6 +7,7 @@ Reads one image at a time, so the times are per screenshot, not throughput.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -59,7 +60,9 @@ def main() -> int:
             )
     times.sort()
     p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"screenshots: {len(shots)} ({products} with a product, {empties} without)")
+    print(f"machine: {os.cpu_count()} cores, load average {load} (other work slows OCR down)")
     print(f"OCR + pick per screenshot: p50 {statistics.median(times):.2f} s, p95 {p95:.2f} s")
     print(f"right entry: {right}/{products} ({100 * right / products:.0f} %)")
     print(f"no product -> nothing found: {quiet}/{empties}")

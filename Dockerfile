@@ -56,6 +56,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DATABASE_URL=sqlite+aiosqlite:////data/omtanke.db \
     SPOOL_PATH=/data/omtanke-spool.jsonl
 
+# Tesseract with Danish and English data reads screenshots sent to the bot (bot/core/screenshot.py;
+# about 35 MB). Without it the bot still runs and says it reads text only; `omtanke doctor` tells.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-dan tesseract-ocr-eng \
+ && rm -rf /var/lib/apt/lists/*
+
 RUN groupadd --system --gid 10001 omtanke \
  && useradd --system --uid 10001 --gid 10001 --home-dir /data --no-create-home \
             --shell /usr/sbin/nologin omtanke \

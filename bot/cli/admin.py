@@ -21,6 +21,7 @@ from bot.cli.errors import CliError, one_line
 from bot.core.admin import MAX_DAYS
 from bot.core.gaps import Worklist, build_entry_list, build_worklist
 from bot.core.report_html import report_html
+from bot.core.screenshot import ocr_available
 from bot.core.services import DB_ERRORS
 from bot.core.settings import Settings
 from bot.core.stats import StatsReport, build_report, render_chart
@@ -348,6 +349,10 @@ async def cmd_doctor(args: argparse.Namespace, settings: Settings, out: TextIO) 
     else:
         _check_secret(checks, settings)
         await _check_database(checks, settings)
+    ocr = ocr_available()
+    checks.line(
+        None if ocr else True, "pictures", ocr or "tesseract reads Danish and English screenshots"
+    )
     report = load_knowledge_base(settings.knowledge_root)
     if report.kb is not None:
         detail = f"{len(report.kb.entries)} entries, {len(report.warnings)} warnings ({settings.knowledge_root})"

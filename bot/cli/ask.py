@@ -15,6 +15,7 @@ from bot.cli.errors import CliError
 from bot.core.advisor import Advisor, entry_json
 from bot.core.knowledge import KnowledgeError, KnowledgeHolder
 from bot.core.replies import reply_for
+from bot.core.screenshot import ScreenshotError, ocr_available, read_screenshot
 from bot.core.settings import Settings
 from knowledge.cards import load_cards
 from knowledge.jsonschema import entry_schema_json
@@ -46,8 +47,10 @@ def _batch_lines(source: str) -> Iterator[str]:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    """Answer one question, or one per input line with --batch."""
+    """Answer one question, one per input line with --batch, or a screenshot with --image."""
     advisor = Advisor(load_holder(settings))
+    if args.image:
+        return _ask_image(args, settings, advisor, out)
     if args.batch:
         try:
             questions: Iterator[str] = iter(list(_batch_lines(args.batch)))
@@ -66,6 +69,40 @@ def cmd_ask(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
             # The same Reply the bot sends; `ask` only shows it (nothing is logged, no buttons work).
             print_reply(console, reply_for(answer, reminder_days=settings.reminder_days))
     out.flush()
+    return 0
+
+
+def _ask_image(args: argparse.Namespace, settings: Settings, advisor: Advisor, out: TextIO) -> int:
+    """What the bot reads in a screenshot and its answer (`{"reading": …, "answer": …}` as JSON)."""
+    problem = ocr_available()
+    if problem:
+        raise CliError(problem)
+    try:
+        data = Path(args.image).read_bytes()
+    except OSError as exc:
+        raise CliError(f"cannot read {args.image}: {exc.strerror or exc}") from None
+    try:
+        reading = read_screenshot(
+            data, advisor.holder.snapshot.matcher, " ".join(args.question) or None
+        )
+    except ScreenshotError as exc:
+        raise CliError(f"cannot read the picture: {exc}") from None
+    answer = (
+        advisor.answer(reading.product_text, preference=args.lang) if reading.product_text else None
+    )
+    if args.json:
+        data_out = {"reading": reading.to_json(), "answer": answer.to_json() if answer else None}
+        out.write(json.dumps(data_out, ensure_ascii=False) + "\n")
+        return 0
+    console = console_for(out)
+    if answer is None:
+        console.print(f"nothing product-like found ({len(reading.lines)} lines read)")
+        return 0
+    console.print(
+        f"read: {reading.product_text}"
+        + (f"  (shop: {reading.shop_name})" if reading.shop_name else "")
+    )
+    print_reply(console, reply_for(answer, reminder_days=settings.reminder_days))
     return 0
 
 

@@ -31,6 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["da", "en"], help="answer language (default: detected)")
     p.add_argument("--json", action="store_true", help="one JSON object per answer")
     p.add_argument("--batch", metavar="FILE", help="one question per line; '-' for stdin")
+    p.add_argument(
+        "--image", metavar="FILE", help="a screenshot to read (the words, if any, are its caption)"
+    )
     p.set_defaults(func=ask.cmd_ask)
 
     p = sub.add_parser("chat", help="a terminal chat with the bot's pipeline")

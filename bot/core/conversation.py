@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from bot.core import actions as act
-from bot.core.advisor import choose_language, clip_input
+from bot.core.advisor import Answer, choose_language, clip_input
 from bot.core.i18n import t
 from bot.core.replies import examples, reply_for
 from bot.core.reply import Button, Reply, rows
@@ -130,12 +130,20 @@ class Conversation:
 
     def ask(self, who: Who, text: str, *, chat_type: str) -> Reply:
         """Answer a question, log it, and say it as a card, suggestions, small talk or tips."""
+        return self.reply_to(self.answer(who, text, chat_type=chat_type))
+
+    def answer(self, who: Who, text: str, *, chat_type: str) -> Answer:
+        """Match a question in the user's language and log it (never waits for the database)."""
         services = self.services
         answer = services.advisor.answer(
             text, preference=who.preference, telegram_code=who.app_lang
         )
         services.log_answer(answer, user_key=who.key, chat_type=chat_type)
-        reply = reply_for(answer, reminder_days=services.settings.reminder_days)
+        return answer
+
+    def reply_to(self, answer: Answer) -> Reply:
+        """What the bot says to an answer (a note first when the question was cut)."""
+        reply = reply_for(answer, reminder_days=self.services.settings.reminder_days)
         if answer.truncated:
             return replace(reply, notice=t("truncated", answer.lang))
         return reply

@@ -117,6 +117,33 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "What are you thinking of buying? Type the product – say “a new sofa” or “Stanley "
         "cup” – and I'll give you my take. Or try:",
     },
+    "photo.read": {"da": "📷 Jeg læste: “{text}”", "en": "📷 I read: “{text}”"},
+    "photo.nothing": {
+        "da": "Jeg kunne ikke finde et produkt på billedet 🙂 Skriv navnet på det, du overvejer at "
+        "købe, så får du mit bud.",
+        "en": "I couldn't find a product in that picture 🙂 Type the name of what you're thinking "
+        "of buying and I'll give you my take.",
+    },
+    "photo.busy": {
+        "da": "Jeg læser mange billeder lige nu – prøv igen om et minut, eller skriv produktets navn.",
+        "en": "I'm reading a lot of pictures right now – try again in a minute, or type the product's name.",
+    },
+    "photo.too_large": {
+        "da": "Det billede er for stort til mig (højst 10 MB). Send et skærmbillede, eller skriv "
+        "produktets navn.",
+        "en": "That picture is too big for me (10 MB at most). Send a screenshot, or type the "
+        "product's name.",
+    },
+    "photo.not_image": {
+        "da": "Den fil kan jeg ikke læse som et billede. Send et skærmbillede, eller skriv "
+        "produktets navn.",
+        "en": "I can't read that file as a picture. Send a screenshot, or type the product's name.",
+    },
+    "photo.failed": {
+        "da": "Jeg kunne ikke læse billedet lige nu. Skriv gerne produktets navn i stedet.",
+        "en": "I couldn't read the picture just now. Please type the product's name instead.",
+    },
+    "btn.shop": {"da": "🏪 {name}", "en": "🏪 {name}"},
     "empty": {
         "da": "Jeg læser kun tekst 🙂 Skriv navnet på det, du overvejer at købe.",
         "en": "I only read text 🙂 Type the name of what you're thinking of buying.",
@@ -181,6 +208,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "• Du gemmes under et pseudonym: en kode, der beregnes ud fra dit Telegram-id med en "
             "hemmelig nøgle, så ingen kan regne baglæns til dig. Dit Telegram-id, navn og "
             "telefonnummer gemmes aldrig.\n"
+            "• Sender du et billede, gemmer jeg intet af selve billedet – kun den tekst, jeg læste "
+            "som produktets navn, gemmes som et spørgsmål.\n"
             "• Beder du om en påmindelse, gemmer jeg chat-id'et, indtil den er sendt eller annulleret.\n"
             "• Spørgsmål og feedback slettes automatisk efter {days} dage.\n"
             "• /forget sletter alt om dig med det samme."
@@ -193,6 +222,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "• You are stored under a pseudonym: a code computed from your Telegram id with a "
             "secret key, so nobody can trace it back to you. Your Telegram id, name and phone "
             "number are never stored.\n"
+            "• If you send a picture, nothing of the image itself is stored – only the text I read "
+            "as the product's name is kept, like a question.\n"
             "• If you ask for a reminder, I keep the chat id until it is sent or cancelled.\n"
             "• Questions and feedback are deleted automatically after {days} days.\n"
             "• /forget deletes everything about you right away."

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.core.advisor import Advisor, Answer
 from bot.core.knowledge import KnowledgeHolder
 from bot.core.offload import Offload
+from bot.core.screenshot import ScreenshotReader
 from bot.core.settings import Settings
 from db import repo
 from db.engine import make_engine, make_sessionmaker
@@ -121,6 +122,8 @@ class Services:
     """Admins' CPU work (worklist grouping, charts): one thread, a few waiting at most."""
     languages: dict[str, tuple[str | None, float]] = field(default_factory=dict)
     background: set[asyncio.Task[Any]] = field(default_factory=set)
+    screenshots: ScreenshotReader = field(default_factory=ScreenshotReader)
+    """Reads product screenshots with OCR, two at a time, off the event loop."""
 
     def user_key(self, user_id: int) -> str:
         """The pseudonymous key of a user (HMAC-SHA256); raw ids are never stored."""
@@ -219,5 +222,6 @@ async def close_services(services: Services) -> None:
     for task in list(services.background):
         task.cancel()
     await services.writer.stop()
+    await asyncio.to_thread(services.screenshots.close)
     await services.engine.dispose()
     services.cpu.shutdown()

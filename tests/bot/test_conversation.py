@@ -128,13 +128,16 @@ async def test_related_button(bot: Harness) -> None:
 async def test_not_text_messages_get_a_polite_reply(bot: Harness) -> None:
     for send in (
         bot.api.send_sticker,
-        bot.api.send_photo,
         bot.api.send_voice,
         bot.api.send_document,
     ):
         await send(user=BRIT)
         reply = await bot.api.wait_for("sendMessage")
         assert "only read text questions" in (reply.plain_text or "")
+    # Pictures are read (tests/bot/test_pictures.py); one that cannot be decoded gets a hint.
+    await bot.api.send_photo(user=BRIT)
+    reply = await bot.api.wait_for("sendMessage", timeout=20)
+    assert "I can't read that file as a picture" in (reply.plain_text or "")
 
 
 async def test_photo_caption_naming_a_product_is_answered(bot: Harness) -> None:
@@ -144,8 +147,8 @@ async def test_photo_caption_naming_a_product_is_answered(bot: Harness) -> None:
         d.startswith("fb:") for d in card.callback_data
     )
     await bot.api.send_photo(user=BRIT, caption="look at my cat")
-    reply = await bot.api.wait_for("sendMessage")
-    assert "only read text questions" in (reply.plain_text or "")
+    reply = await bot.api.wait_for("sendMessage", timeout=20)
+    assert "I can't read that file as a picture" in (reply.plain_text or "")
 
 
 async def test_edited_message(bot: Harness) -> None:

@@ -104,8 +104,8 @@ async def test_webhook_mode_and_health(tmp_path: Path, fake_api: FakeTelegramSer
 
 async def test_admin_stats_gaps_reload_and_refusals(bot: Harness) -> None:
     await bot.ask("stanley", user=DANE)
-    await bot.ask("hvad bliver vejret i morgen", user=DANE)
-    await bot.ask("hvad bliver vejret imorgen?", user=BRIT)
+    await bot.ask("skal jeg købe en metaldetektor", user=DANE)
+    await bot.ask("skal jeg kobe en metaldetektor?", user=BRIT)
     await bot.api.send_text("/stats", user=BRIT)
     refusal = await bot.api.wait_for("sendMessage")
     assert "admins only" in (refusal.plain_text or "")
@@ -126,7 +126,7 @@ async def test_admin_stats_gaps_reload_and_refusals(bot: Harness) -> None:
     assert (await bot.api.wait_for("sendPhoto", timeout=20)).ok
     await bot.api.send_text("/gaps", user=ADMIN)
     gaps = await bot.api.wait_for("sendMessage")
-    assert "2× hvad bliver vejret i morgen" in (gaps.plain_text or "")
+    assert "2× skal jeg" in (gaps.plain_text or "") and "metaldetektor" in (gaps.plain_text or "")
     for command in ("/gaps", "/reload"):
         await bot.api.send_text(command, user=BRIT)
         assert "admins only" in ((await bot.api.wait_for("sendMessage")).plain_text or "")

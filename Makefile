@@ -34,7 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 schema: $(STAMP)
-	$(BIN)/omtanke kb schema > knowledge/schema.json
+	$(BIN)/omtanke kb schema > knowledge/entries/schema.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -23,5 +23,5 @@ def entry_schema() -> dict[str, object]:
 
 
 def entry_schema_json() -> str:
-    """The schema as stable, pretty JSON text (what knowledge/schema.json holds)."""
+    """The schema as stable, pretty JSON text (what knowledge/entries/schema.json holds)."""
     return json.dumps(entry_schema(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"

@@ -20,6 +20,7 @@ returns a report (never raises) within about a second, in bounded memory.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import errno
 import hashlib
 import os
@@ -44,6 +45,8 @@ STALE_AFTER_DAYS = 548  # 18 months
 CRITIQUE_MAX_CHARS = 600
 CATEGORIES_FILE = "_categories.yaml"
 TIPS_FILE = "_tips.yaml"
+TOPICS_FILE = "_topics.yaml"
+"""The topic list (`A01: "Temu"`, …) that the entries' `topics:` ids refer to (optional)."""
 DEFAULT_DIR = Path(__file__).resolve().parent / "entries"
 MAX_FILE_BYTES = 256 * 1024  # an entry is a page of text; the longest is under 8 KB
 MAX_NESTING = 20  # mapping/list levels in one file; an entry needs 4
@@ -103,6 +106,8 @@ class LoadReport:
 
     kb: KnowledgeBase | None
     problems: list[Problem] = field(default_factory=list)
+    entry_files: int = 0
+    """Entry files found (valid or not), for a curator's summary."""
 
     @property
     def errors(self) -> list[Problem]:
@@ -612,10 +617,27 @@ def load_knowledge_base(
         return LoadReport(None, problems.items)
 
     files = _scan(root, problems)
+    if (CATEGORIES_FILE,) not in files:
+        below = sorted(p.parent for p in root.glob(f"*/{CATEGORIES_FILE}"))
+        if below:  # pointed at the folder above the knowledge base: one hint, not 200 errors
+            problems.add(
+                root,
+                1,
+                f"this folder has no {CATEGORIES_FILE}; the knowledge base seems to be "
+                f"{display_path(below[0])} – point at that folder instead",
+            )
+            return LoadReport(None, problems.items)
     no_categories: dict[str, Category] = {}
     no_tips: list[Tip] = []
     categories = _guarded(files.get((CATEGORIES_FILE,)), problems, _load_categories, no_categories)
     tips = _guarded(files.get((TIPS_FILE,)), problems, _load_tips, no_tips)
+    no_topics: dict[str, str] = {}
+    topics = _guarded(files.get((TOPICS_FILE,)), problems, _load_topics, no_topics)
+    entry_files = {
+        parts[1].removesuffix(".yaml"): path
+        for parts, path in files.items()
+        if len(parts) == 2 and not parts[0].startswith("_") and path.suffix == ".yaml"
+    }
     records: dict[str, EntryRecord] = {}
     lines_by_id: dict[str, dict[YamlPath, int]] = {}
     digest = hashlib.sha256()
@@ -627,7 +649,7 @@ def load_knowledge_base(
             problems.add(path, 1, "use the .yaml extension (this file is not loaded)")
             continue
         if len(parts) == 1:
-            if path.name not in {CATEGORIES_FILE, TIPS_FILE}:
+            if path.name not in {CATEGORIES_FILE, TIPS_FILE, TOPICS_FILE}:
                 problems.add(path, 1, "entries belong in a category folder: <category>/<id>.yaml")
             continue
         if len(parts) > 2:
@@ -640,10 +662,10 @@ def load_knowledge_base(
         except Exception as exc:  # a bug must cost one file, not the knowledge base or the bot
             problems.add(path, 1, f"could not load this file: {type(exc).__name__}: {exc}")
 
-    _cross_checks(records, lines_by_id, problems)
+    _cross_checks(records, lines_by_id, problems, known_ids=set(entry_files), topics=topics)
     items = problems.finish()
     if any(p.severity == "error" for p in items):
-        return LoadReport(None, items)
+        return LoadReport(None, items, len(entry_files))
     kb = KnowledgeBase(
         root=root,
         entries=records,
@@ -651,7 +673,7 @@ def load_knowledge_base(
         tips=tips,
         version=digest.hexdigest()[:12],
     )
-    return LoadReport(kb, items)
+    return LoadReport(kb, items, len(entry_files))
 
 
 def _load_entry(
@@ -828,6 +850,18 @@ def _load_categories(path: Path, problems: _Problems) -> dict[str, Category]:
     return out
 
 
+def _load_topics(path: Path, problems: _Problems) -> dict[str, str]:
+    parsed = _read_yaml(path, problems)
+    if parsed is None:
+        return {}
+    data, _lines, _raw = parsed
+    topics = data.get("topics") if isinstance(data, dict) else None
+    if not isinstance(topics, dict) or not all(isinstance(v, str) for v in topics.values()):
+        problems.add(path, 1, "expected 'topics:' followed by lines like  A01: \"Temu\"")
+        return {}
+    return {str(k): v for k, v in topics.items()}
+
+
 def _load_tips(path: Path, problems: _Problems) -> list[Tip]:
     parsed = _read_yaml(path, problems)
     if parsed is None:
@@ -892,7 +926,15 @@ def _cross_checks(
     records: dict[str, EntryRecord],
     lines_by_id: dict[str, dict[YamlPath, int]],
     problems: _Problems,
+    *,
+    known_ids: set[str],
+    topics: dict[str, str],
 ) -> None:
+    """Aliases owned by one entry, related ids that exist, topic ids on the topic list.
+
+    `known_ids` are the ids of every entry file, valid or not: a related id naming a file that
+    has errors of its own is not reported again.
+    """
     owner: dict[str, tuple[str, str, int]] = {}
     for entry_id, record in records.items():
         lines = lines_by_id[entry_id]
@@ -916,8 +958,24 @@ def _cross_checks(
             line = lines.get(("related", i), lines.get(("related",), 1))
             if related == entry_id:
                 problems.add(path, line, "related lists the entry itself")
-            elif related not in records:
-                problems.add(path, line, f"related entry '{related}' does not exist")
+            elif related not in known_ids:
+                problems.add(
+                    path,
+                    line,
+                    f"related entry '{related}' does not exist{_did_you_mean(related, known_ids)}",
+                )
+        for i, topic in enumerate(entry.topics):
+            if topics and topic not in topics:
+                line = lines.get(("topics", i), lines.get(("topics",), 1))
+                hint = _did_you_mean(topic, set(topics))
+                problems.add(
+                    path, line, f"topic '{topic}' is not on the topic list ({TOPICS_FILE}){hint}"
+                )
+
+
+def _did_you_mean(word: str, known: set[str]) -> str:
+    close = difflib.get_close_matches(word, sorted(known), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _alias_positions(entry: Entry) -> list[tuple[YamlPath, str]]:

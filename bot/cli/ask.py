@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,7 @@ from knowledge.cards import load_cards
 from knowledge.jsonschema import entry_schema_json
 from knowledge.lint import common_word_alias_warnings
 from knowledge.loader import STALE_AFTER_DAYS, load_knowledge_base
+from knowledge.schema import ENTRY_ID_PATTERN
 
 
 def load_holder(settings: Settings) -> KnowledgeHolder:
@@ -124,14 +126,22 @@ def cmd_kb_check(args: argparse.Namespace, settings: Settings, out: TextIO) -> i
         out.write(f"{note}\n".replace("warning: ", "note: ", 1))
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity != "error"]
-    count = len(report.kb.entries) if report.kb else 0
     failed = bool(errors) or (args.strict and bool(warnings))
-    status = "FAILED" if failed else "ok"
+    if report.kb is not None:
+        status = "FAILED" if failed else "ok"
+        out.write(
+            f"{status}: {len(report.kb.entries)} entries, {len(errors)} errors, {len(warnings)} "
+            f"warnings, {len(notes)} notes on everyday-word aliases ({root})\n"
+        )
+        return 1 if failed else 0
+    bad_files = {p.path for p in errors}
+    fine = max(0, report.entry_files - len(bad_files))
+    files = "1 file" if len(bad_files) == 1 else f"{len(bad_files)} files"
     out.write(
-        f"{status}: {count} entries, {len(errors)} errors, {len(warnings)} warnings, "
-        f"{len(notes)} notes on everyday-word aliases ({root})\n"
+        f"FAILED: {files} with errors ({len(errors)} problems); {fine} of {report.entry_files} "
+        f"entry files are fine; {len(warnings)} warnings ({root})\n"
     )
-    return 1 if failed else 0
+    return 1
 
 
 def cmd_kb_try(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
@@ -160,9 +170,85 @@ def cmd_kb_export(args: argparse.Namespace, settings: Settings, out: TextIO) -> 
 
 
 def cmd_kb_schema(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    """The JSON schema for entry files (knowledge/schema.json)."""
-    out.write(entry_schema_json())
+    """The JSON schema for entry files: printed, or written into a knowledge folder (--write)."""
+    if args.write is None:
+        out.write(entry_schema_json())
+        return 0
+    target = Path(args.write or settings.knowledge_root) / "schema.json"
+    try:
+        target.write_text(entry_schema_json(), encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"cannot write {target}: {exc.strerror or exc}") from None
+    out.write(f"wrote {target}\n")
     return 0
+
+
+def cmd_kb_new(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    """Write a template entry `CATEGORY/ID.yaml` with every field explained."""
+    root = settings.knowledge_root
+    if not re.match(ENTRY_ID_PATTERN, args.id) or not re.match(ENTRY_ID_PATTERN, args.category):
+        raise CliError(
+            "CATEGORY and ID are lowercase letters and digits with dashes, e.g. home air-fryer"
+        )
+    known = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("_"))
+    if args.category not in known:
+        raise CliError(f"no category '{args.category}' in {root}; one of: {', '.join(known)}")
+    path = root / args.category / f"{args.id}.yaml"
+    if path.exists():
+        raise CliError(f"{path} exists already")
+    today = dt.date.today().isoformat()
+    path.write_text(ENTRY_TEMPLATE.replace("{today}", today), encoding="utf-8")
+    out.write(f"wrote {path} – fill it in, then run `omtanke kb check`\n")
+    return 0
+
+
+ENTRY_TEMPLATE = """\
+# yaml-language-server: $schema=../schema.json
+# A new entry: replace every TODO in both languages, delete what you do not need, then run
+# `omtanke kb check`. Danish is written, not translated; never shame the reader.
+title:                      # the product, brand or shop as people call it
+  da: TODO
+  en: TODO
+verdict: think_twice        # skip | think_twice | ok_if_needed | info
+summary:                    # one line under the verdict: the gist of the advice
+  da: TODO
+  en: TODO
+critique:                   # why reconsider: 2-4 short sentences, facts with their year and source
+  da: >-
+    TODO
+  en: >-
+    TODO
+alternatives:               # in ladder order: use -> borrow/secondhand -> repair -> new (last)
+  - kind: use
+    da: TODO
+    en: TODO
+  - kind: secondhand        # or borrow
+    da: TODO
+    en: TODO
+  - kind: repair
+    da: TODO
+    en: TODO
+  - kind: new
+    da: TODO
+    en: TODO
+ask_yourself:               # one question the reader can ask themself
+  da: TODO
+  en: TODO
+aliases:                    # what people type: plurals, no-æøå spellings, typos; '=word' = strict
+  da: [TODO]
+  en: [TODO]
+sources:                    # at least one; a url only for a page you found and read yourself
+  - publisher: TODO
+    title: TODO
+    year: 2026
+reviewed: {today}           # the day you checked the facts
+related: []                 # ids of related entries
+topics: []                  # ids from _topics.yaml, e.g. [A01]
+# secondhand:               # a second-hand search for this product
+#   query: TODO
+#   sites: [dba, vinted]    # dba | vinted | trendsales | reshopper
+# shop: true                # a shop or chain: a product named beside it answers instead
+"""
 
 
 def cmd_kb_stale(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:

@@ -54,8 +54,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=ask.cmd_kb_try)
     p = kb_sub.add_parser("export", help="all entries as a JSON array")
     p.set_defaults(func=ask.cmd_kb_export)
-    p = kb_sub.add_parser("schema", help="print the JSON schema for entry files")
+    p = kb_sub.add_parser("schema", help="print the JSON schema for entry files (or --write it)")
+    p.add_argument(
+        "--write",
+        nargs="?",
+        const="",
+        metavar="DIR",
+        help="write schema.json into DIR (default: KNOWLEDGE_DIR) instead of printing it",
+    )
     p.set_defaults(func=ask.cmd_kb_schema)
+    p = kb_sub.add_parser(
+        "new", help="write a template entry CATEGORY/ID.yaml, every field explained"
+    )
+    p.add_argument("category")
+    p.add_argument("id")
+    p.set_defaults(func=ask.cmd_kb_new)
     p = kb_sub.add_parser("stale", help="entries not reviewed for 18 months")
     p.set_defaults(func=ask.cmd_kb_stale)
     p = kb_sub.add_parser(

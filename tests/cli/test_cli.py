@@ -156,9 +156,9 @@ def test_kb_try_export_stale() -> None:
 
 def test_schema_json_is_current() -> None:
     result = omtanke("kb", "schema")
-    assert result.stdout.decode() == (ROOT / "knowledge" / "schema.json").read_text(
+    assert result.stdout.decode() == (ROOT / "knowledge" / "entries" / "schema.json").read_text(
         encoding="utf-8"
-    ), "knowledge/schema.json is stale: run `make schema`"
+    ), "knowledge/entries/schema.json is stale: run `make schema`"
 
 
 def test_bad_setting_is_one_line(tmp_path: Path) -> None:

@@ -21,7 +21,9 @@ def test_ask_image_json(tmp_path: Path) -> None:
     result = omtanke("ask", "--json", "--image", str(shot))
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert data["answer"]["entry"]["id"] == "air-fryer" and data["reading"]["shop_name"] == "Zalando"
+    assert (
+        data["answer"]["entry"]["id"] == "air-fryer" and data["reading"]["shop_name"] == "Zalando"
+    )
     assert "Air" in data["reading"]["read"] and data["reading"]["nothing_found"] is False
 
 
@@ -29,6 +31,8 @@ def test_ask_image_without_a_product_and_missing_file(tmp_path: Path) -> None:
     shot = tmp_path / "cat.png"
     shot.write_bytes(png(cat()))
     result = omtanke("ask", "--image", str(shot))
-    assert result.returncode == 0 and result.stdout.decode().startswith("nothing product-like found")
+    assert result.returncode == 0 and result.stdout.decode().startswith(
+        "nothing product-like found"
+    )
     missing = omtanke("ask", "--image", str(tmp_path / "nope.png"))
     assert missing.returncode == 2 and missing.stderr.decode().startswith("omtanke: cannot read ")

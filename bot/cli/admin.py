@@ -178,33 +178,12 @@ def _print_entries(
 
 def _print_table(report: StatsReport, out: TextIO) -> None:
     console = Console(file=out)
-    s = report.summary
-    r = report.reminders
     # The period as a heading of its own: as a table title it would wrap in the narrow table.
     console.print(f"[bold]Omtanke – last {report.days} days (since {report.since:%Y-%m-%d})[/bold]")
     table = Table()
     table.add_column("measure")
     table.add_column("value", justify="right")
-    avoided = report.avoided_share
-    rows = [
-        ("questions", s["questions"]),
-        ("answered", s["answered"]),
-        ("suggestions", s["suggestions"]),
-        ("unanswered", s["unanswered"]),
-        ("small talk", s["smalltalk"]),
-        ("off topic", s["offtopic"]),
-        ("users", s["users"]),
-        ("answer rate", f"{report.answer_rate:.0%}"),
-        ("👍", s["helpful"]),
-        ("👎", s["not_helpful"]),
-        ("👍 share", f"{report.helpful_share:.0%}"),
-        ("reminders set", r["set"]),
-        ("answered “still want it”", r["still_want"]),
-        ("answered “passed” (not bought)", r["passed"]),
-        ("delivered, no answer yet", r["no_answer"]),
-        ("passed share", "–" if avoided is None else f"{avoided:.0%}"),
-        ("reminders waiting", r["waiting"]),
-    ]
+    rows = report.measures() + report.rule_measures()
     for name, value in rows:
         table.add_row(name, str(value))
     console.print(table)

@@ -58,7 +58,6 @@ def report_html(
     """The report page for one period: chart, figures, the 30-day rule, verdicts, entries and
     the curators' worklist."""
     generated = generated or dt.datetime.now(dt.UTC)
-    s, r = report.summary, report.reminders
     first = report.since.date()
     last = first + dt.timedelta(days=report.days - 1)
     parts = [
@@ -77,27 +76,8 @@ def report_html(
             f'<img class="chart" alt="Questions and the 30-day rule, {report.days} days" '
             f'src="data:image/png;base64,{data}">'
         )
-    figures = [
-        ("questions", s["questions"]),
-        ("answered", s["answered"]),
-        ("suggestions", s["suggestions"]),
-        ("unanswered", s["unanswered"]),
-        ("small talk", s["smalltalk"]),
-        ("off topic", s["offtopic"]),
-        ("users", s["users"]),
-        ("answer rate", f"{report.answer_rate:.0%}"),
-        ("helpful (👍)", s["helpful"]),
-        ("not helpful (👎)", s["not_helpful"]),
-        ("helpful share", f"{report.helpful_share:.0%}"),
-    ]
-    rule = [
-        ("reminders set", r["set"]),
-        ("answered “still want it”", r["still_want"]),
-        ("answered “passed” (not bought)", r["passed"]),
-        ("delivered, no answer yet", r["no_answer"]),
-        ("passed share", _percent(report.avoided_share)),
-        ("reminders waiting", r["waiting"]),
-    ]
+    figures = report.measures()
+    rule = report.rule_measures()
     verdicts = [(v.verdict, v.helpful, v.not_helpful, _percent(v.share)) for v in report.verdicts]
     parts += [
         '<div class="grid"><section><h2>Questions</h2>',

@@ -113,6 +113,36 @@ class StatsReport:
         answered = self.reminders["still_want"] + self.reminders["passed"]
         return self.reminders["passed"] / answered if answered else None
 
+    def measures(self) -> list[tuple[str, int | str]]:
+        """The key figures of the period as (label, value), for the CLI table and the HTML report."""
+        s = self.summary
+        return [
+            ("questions", s["questions"]),
+            ("answered", s["answered"]),
+            ("suggestions", s["suggestions"]),
+            ("unanswered", s["unanswered"]),
+            ("small talk", s["smalltalk"]),
+            ("off topic", s["offtopic"]),
+            ("users", s["users"]),
+            ("answer rate", f"{self.answer_rate:.0%}"),
+            ("helpful (👍)", s["helpful"]),
+            ("not helpful (👎)", s["not_helpful"]),
+            ("helpful share", f"{self.helpful_share:.0%}"),
+        ]
+
+    def rule_measures(self) -> list[tuple[str, int | str]]:
+        """The 30-day rule's outcome as (label, value)."""
+        r = self.reminders
+        avoided = self.avoided_share
+        return [
+            ("reminders set", r["set"]),
+            ("answered “still want it”", r["still_want"]),
+            ("answered “passed” (not bought)", r["passed"]),
+            ("delivered, no answer yet", r["no_answer"]),
+            ("passed share", "–" if avoided is None else f"{avoided:.0%}"),
+            ("reminders waiting", r["waiting"]),
+        ]
+
     @property
     def top_unanswered(self) -> list[Gap]:
         """The five most asked groups of unanswered questions."""

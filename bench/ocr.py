@@ -16,7 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.core.screenshot import ocr_available, read_screenshot  # noqa: E402
+from bot.core.ocr import ocr_available  # noqa: E402
+from bot.core.screenshot import read_screenshot  # noqa: E402
 from knowledge.matcher import Matcher  # noqa: E402
 from tests.screenshots.corpus import all_shots, knowledge_base, wide_shots  # noqa: E402
 

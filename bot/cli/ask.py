@@ -15,8 +15,9 @@ from bot.cli.console import console_for, print_reply
 from bot.cli.errors import CliError
 from bot.core.advisor import Advisor, entry_json
 from bot.core.knowledge import KnowledgeError, KnowledgeHolder
+from bot.core.ocr import ScreenshotError, ocr_available
 from bot.core.replies import reply_for
-from bot.core.screenshot import ScreenshotError, ocr_available, read_screenshot
+from bot.core.screenshot import read_screenshot
 from bot.core.settings import Settings
 from knowledge.cards import load_cards
 from knowledge.jsonschema import entry_schema_json

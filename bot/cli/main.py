@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from bot import __version__
-from bot.cli import admin, ask, run
+from bot.cli import admin, ask, doctor, run
 from bot.cli.errors import CliError
 from bot.core.settings import Settings, SettingsError, load_settings, load_settings_leniently
 
@@ -107,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=admin.cmd_stats)
 
     p = sub.add_parser("doctor", help="check settings, database, migrations and entries")
-    p.set_defaults(func=admin.cmd_doctor)
+    p.set_defaults(func=doctor.cmd_doctor)
     return parser
 
 
@@ -126,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     try:
-        if func is admin.cmd_doctor:
+        if func is doctor.cmd_doctor:
             # The doctor shows every bad setting as a failed line instead of stopping at the first.
             settings, args.settings_problems = load_settings_leniently()
         else:

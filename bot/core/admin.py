@@ -12,13 +12,14 @@ import asyncio
 from html import escape
 
 from bot.core import actions as act
+from bot.core.chart import render_chart
 from bot.core.conversation import Who
 from bot.core.gaps import build_worklist, worklist_html
 from bot.core.i18n import t
 from bot.core.offload import Busy
 from bot.core.reply import Button, Reply, rows
 from bot.core.services import DB_ERRORS, Services, database_unavailable
-from bot.core.stats import build_report, caption_html, render_chart
+from bot.core.stats import build_report, caption_html
 from knowledge.loader import LoadReport
 
 PERIODS = (7, 30, 90)

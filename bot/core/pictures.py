@@ -13,8 +13,9 @@ from bot.core import actions as act
 from bot.core.cards import escape
 from bot.core.conversation import Conversation, Who
 from bot.core.i18n import t
+from bot.core.ocr import Busy, ImageRejected, OcrFailed, OcrUnavailable
 from bot.core.reply import Button, Reply
-from bot.core.screenshot import Busy, ImageRejected, OcrFailed, OcrUnavailable, ScreenshotReading
+from bot.core.screenshot import ScreenshotReading
 
 MAX_SHOWN = 120
 """Characters of the recognised text repeated back ("I read: …")."""

@@ -9,9 +9,9 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 
 from bot.core.i18n import t
+from bot.core.ocr import MAX_IMAGE_BYTES
 from bot.core.pictures import screenshot
 from bot.core.reply import Reply
-from bot.core.screenshot import MAX_IMAGE_BYTES
 from bot.telegram.context import Context
 from bot.telegram.gate import addressed_text
 from bot.telegram.render import send

@@ -13,17 +13,17 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.core import gaps
+from bot.core import gaps, grouping
 from bot.core.gaps import (
     Gap,
     build_entry_list,
     build_worklist,
     cluster_gaps,
-    cluster_suspects,
-    product_words,
     worklist_html,
 )
+from bot.core.grouping import product_words
 from bot.core.offload import Busy, Offload
+from bot.core.suspects import cluster_suspects
 from db import repo
 from db.models import Question
 from tests.admin.data import NOW, fill
@@ -102,14 +102,14 @@ def test_the_label_is_the_most_specific_question_but_not_a_rant() -> None:
 def test_grouping_is_linear_not_pairwise(monkeypatch: pytest.MonkeyPatch) -> None:
     """10,000 distinct questions: the typo check runs only on look-up hits, never on all pairs."""
     calls = 0
-    close = gaps._close
+    close = grouping._close
 
     def counting(a: str, b: str) -> bool:
         nonlocal calls
         calls += 1
         return close(a, b)
 
-    monkeypatch.setattr(gaps, "_close", counting)
+    monkeypatch.setattr(grouping, "_close", counting)
     texts = [f"produkt{i:05d}x maskine" for i in range(10_000)]
     found = cluster_gaps(ask(*texts))
     assert sum(g.count for g in found) == 10_000

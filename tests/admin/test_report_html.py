@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
+from bot.core.chart import render_chart
 from bot.core.report_html import report_html
-from bot.core.stats import build_report, render_chart
+from bot.core.stats import build_report
 from db import repo
 from tests.admin.data import NOW, VERDICT_OF, fill, q
 from tests.admin.test_stats import _cli_database, _run_cli

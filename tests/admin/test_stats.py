@@ -12,15 +12,8 @@ from typing import Any
 import pytest
 
 from bot.cli import main
-from bot.core.stats import (
-    MAX_BARS,
-    Day,
-    bars,
-    build_report,
-    caption_html,
-    render_chart,
-    series_to_draw,
-)
+from bot.core.chart import MAX_BARS, bars, render_chart, series_to_draw
+from bot.core.stats import Day, build_report, caption_html
 from tests.admin.data import NOW, REMINDERS_30, VERDICT_OF, fill
 
 

@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from bot.core.screenshot import ocr_available
+from bot.core.ocr import ocr_available
 from knowledge.matcher import Matcher
 from tests.screenshots.corpus import fonts_missing, knowledge_base
 

@@ -7,15 +7,15 @@ import io
 import pytest
 from PIL import Image
 
-from bot.core.screenshot import (
+from bot.core.ocr import (
     MAX_IMAGE_BYTES,
     MAX_SIDE,
     ImageRejected,
     OcrUnavailable,
-    ScreenshotReader,
     load_image,
     ocr_available,
 )
+from bot.core.screenshot import ScreenshotReader
 from knowledge.matcher import Matcher
 
 

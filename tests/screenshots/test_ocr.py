@@ -9,7 +9,8 @@ import asyncio
 
 import pytest
 
-from bot.core.screenshot import Busy, ScreenshotReader, ScreenshotReading, read_screenshot
+from bot.core.ocr import Busy
+from bot.core.screenshot import ScreenshotReader, ScreenshotReading, read_screenshot
 from knowledge.matcher import Matcher
 from tests.screenshots.corpus import PRODUCTS, STYLES, Shot, all_shots
 

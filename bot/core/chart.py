@@ -81,6 +81,10 @@ def _tick_label(start: dt.date, unit: str) -> str:
     return start.strftime("%d.%m")
 
 
+QUESTION_COLORS = ("#2e7d32", "#f9a825", "#c62828")
+RULE_COLORS = ("#546e7a", "#2e7d32", "#8d6e63", "#b0bec5")
+
+
 def render_chart(report: StatsReport, lang: str) -> bytes:
     """The statistics as a PNG: totals (questions, the 30-day rule) and the time series."""
     # Imported here: matplotlib costs ~0.5 s of start-up that only admins' charts need.
@@ -88,93 +92,73 @@ def render_chart(report: StatsReport, lang: str) -> bytes:
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
 
-    s = report.summary
-    r = report.reminders
+    s, r = report.summary, report.reminders
     q_labels = t("stats.chart", lang).split("|")
     r_labels = t("stats.chart_reminders", lang).split("|")
-    colors = ("#2e7d32", "#f9a825", "#c62828")
     unit, series = series_to_draw(report.daily, report.days)
-
     # Constrained layout keeps long labels ("Passed (not bought)") inside the picture.
     fig = Figure(figsize=(10, 4.6), dpi=100, layout="constrained")
-    if series:
-        grid = fig.add_gridspec(2, 2, width_ratios=(1, 1.9))
-        ax_q, ax_r = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[1, 0])
-        ax_t = fig.add_subplot(grid[:, 1])
-    else:
-        grid = fig.add_gridspec(2, 1)
-        ax_q, ax_r = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[1, 0])
-        ax_t = None
-
-    def totals(
-        ax: Any, labels: list[str], values: list[int], palette: tuple[str, ...], title: str
-    ) -> None:
-        positions = list(range(len(values)))[::-1]  # first value on top
-        ax.barh(positions, values, color=palette, height=0.6)
-        ax.set_yticks(positions, labels)
-        top = max(values) if any(values) else 1
-        ax.set_xlim(0, top * 1.25)
-        for y, v in zip(positions, values, strict=True):
-            ax.text(v + top * 0.02, y, str(v), va="center", fontsize=9)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
-        ax.set_title(title, fontsize=10, loc="left")
-        for side in ("top", "right"):
-            ax.spines[side].set_visible(False)
-
+    grid = fig.add_gridspec(2, 2, width_ratios=(1, 1.9)) if series else fig.add_gridspec(2, 1)
+    ax_q, ax_r = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[1, 0])
     asked = s["answered"] + s["suggestions"] + s["unanswered"]
-    totals(
-        ax_q,
-        q_labels[:3],
-        [s["answered"], s["suggestions"], s["unanswered"]],
-        colors,
-        t("stats.chart_questions", lang, n=asked, rate=f"{report.answer_rate:.0%}"),
-    )
-    totals(
-        ax_r,
-        r_labels[:4],
-        [r["set"], r["passed"], r["still_want"], r["no_answer"]],
-        ("#546e7a", "#2e7d32", "#8d6e63", "#b0bec5"),
-        r_labels[4],
-    )
-    if ax_t is not None:
-        x = list(range(len(series)))
-        answered = [b.answered for b in series]
-        suggestions = [b.suggestions for b in series]
-        unanswered = [b.unanswered for b in series]
-        width = 0.8
-        ax_t.bar(x, answered, width, color=colors[0], label=q_labels[0])
-        ax_t.bar(x, suggestions, width, bottom=answered, color=colors[1], label=q_labels[1])
-        bottoms = [a + b for a, b in zip(answered, suggestions, strict=True)]
-        ax_t.bar(x, unanswered, width, bottom=bottoms, color=colors[2], label=q_labels[2])
-        step = max(1, -(-len(series) // 8))
-        ticks = x[::step]
-        ax_t.set_xticks(ticks, [_tick_label(series[i].start, unit) for i in ticks], fontsize=8)
-        ax_t.set_xlim(-0.6, len(series) - 0.4)
-        ax_t.yaxis.set_major_locator(MaxNLocator(integer=True))
-        per = t("stats.chart_per", lang).split("|")[("day", "week", "month").index(unit)]
-        ax_t.set_title(f"{q_labels[3]} {per}", fontsize=10, loc="left")
-        # Above the bars, next to the title: never on top of the data.
-        ax_t.legend(
-            loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=3, fontsize=8, frameon=False
-        )
-        for side in ("top", "right"):
-            ax_t.spines[side].set_visible(False)
+    rate = f"{report.answer_rate:.0%}"
+    values = [s["answered"], s["suggestions"], s["unanswered"]]
+    title = t("stats.chart_questions", lang, n=asked, rate=rate)
+    _totals(ax_q, q_labels[:3], values, QUESTION_COLORS, title)
+    values = [r["set"], r["passed"], r["still_want"], r["no_answer"]]
+    _totals(ax_r, r_labels[:4], values, RULE_COLORS, r_labels[4])
+    if series:
+        _series(fig.add_subplot(grid[:, 1]), series, unit, q_labels, lang)
     first = report.since.date()
     last = first + dt.timedelta(days=report.days - 1)
+    span = {"first": f"{first:%d.%m.%Y}", "last": f"{last:%d.%m.%Y}"}
     fig.suptitle(
-        t(
-            "stats.chart_title",
-            lang,
-            days=report.days,
-            first=f"{first:%d.%m.%Y}",
-            last=f"{last:%d.%m.%Y}",
-        ),
-        fontsize=12,
-        x=0.02,
-        ha="left",
+        t("stats.chart_title", lang, days=report.days, **span), fontsize=12, x=0.02, ha="left"
     )
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+def _totals(
+    ax: Any, labels: list[str], values: list[int], palette: tuple[str, ...], title: str
+) -> None:
+    """Horizontal bars with their numbers: the period's totals, first value on top."""
+    from matplotlib.ticker import MaxNLocator
+
+    positions = list(range(len(values)))[::-1]
+    ax.barh(positions, values, color=palette, height=0.6)
+    ax.set_yticks(positions, labels)
+    top = max(values) if any(values) else 1
+    ax.set_xlim(0, top * 1.25)
+    for y, v in zip(positions, values, strict=True):
+        ax.text(v + top * 0.02, y, str(v), va="center", fontsize=9)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
+    ax.set_title(title, fontsize=10, loc="left")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def _series(ax: Any, series: list[Bar], unit: str, labels: list[str], lang: str) -> None:
+    """Questions per day (week, month), stacked by outcome, at most eight tick labels."""
+    from matplotlib.ticker import MaxNLocator
+
+    x = list(range(len(series)))
+    answered = [b.answered for b in series]
+    suggestions = [b.suggestions for b in series]
+    unanswered = [b.unanswered for b in series]
+    ax.bar(x, answered, 0.8, color=QUESTION_COLORS[0], label=labels[0])
+    ax.bar(x, suggestions, 0.8, bottom=answered, color=QUESTION_COLORS[1], label=labels[1])
+    bottoms = [a + b for a, b in zip(answered, suggestions, strict=True)]
+    ax.bar(x, unanswered, 0.8, bottom=bottoms, color=QUESTION_COLORS[2], label=labels[2])
+    ticks = x[:: max(1, -(-len(series) // 8))]
+    ax.set_xticks(ticks, [_tick_label(series[i].start, unit) for i in ticks], fontsize=8)
+    ax.set_xlim(-0.6, len(series) - 0.4)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    per = t("stats.chart_per", lang).split("|")[("day", "week", "month").index(unit)]
+    ax.set_title(f"{labels[3]} {per}", fontsize=10, loc="left")
+    # Above the bars, next to the title: never on top of the data.
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=3, fontsize=8, frameon=False)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)

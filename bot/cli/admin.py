@@ -17,6 +17,7 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.errors import CliError, one_line
+from bot.core.heartbeat import STALE_AFTER, heartbeat_age
 from bot.core.services import DB_ERRORS
 from bot.core.settings import Settings
 from bot.core.stats import StatsReport, build_report, cluster_gaps, render_chart
@@ -221,6 +222,7 @@ async def cmd_doctor(args: argparse.Namespace, settings: Settings, out: TextIO) 
         checks, settings, token_problem=any(p.startswith("TELEGRAM_BOT_TOKEN") for p in problems)
     )
     _check_mode(checks, settings)
+    _check_polling(checks, settings)
     if any(p.startswith("DATABASE_URL") for p in problems):
         checks.line(None, "database", "skipped: DATABASE_URL is invalid")
     else:
@@ -268,6 +270,24 @@ def _check_mode(checks: Checks, settings: Settings) -> None:
             f"MATCH_ANSWER_THRESHOLD ({settings.match_answer_threshold:g}) is below "
             f"MATCH_SUGGEST_THRESHOLD ({settings.match_suggest_threshold:g}): no question would get a 'did you mean'",
         )
+
+
+def _check_polling(checks: Checks, settings: Settings) -> None:
+    """The heartbeat a polling `omtanke run` leaves (no line when none is running or it stopped)."""
+    if settings.webhook_url:
+        return
+    age = heartbeat_age(settings.heartbeat_path)
+    if age is None:
+        return
+    if age > STALE_AFTER:
+        checks.line(
+            False,
+            "polling",
+            f"no successful getUpdates for {age:.0f} s ({settings.heartbeat_path}): "
+            "the bot is stuck, cannot reach Telegram, or was killed",
+        )
+    else:
+        checks.line(True, "polling", f"last successful getUpdates {age:.0f} s ago")
 
 
 def _check_secret(checks: Checks, settings: Settings) -> None:

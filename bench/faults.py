@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import signal
 import sqlite3
@@ -80,7 +81,7 @@ async def slow_chat(seconds: float = 5.0) -> float:
     return waited
 
 
-async def shutdown_backlog(n: int = 2500, after: float = 2.0) -> None:
+async def shutdown_backlog(n: int = 2500, after: float = 2.0, verbose: bool = False) -> None:
     """SIGTERM `after` s into answering `n` queued updates; time to exit and where each went."""
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -106,10 +107,14 @@ async def shutdown_backlog(n: int = 2500, after: float = 2.0) -> None:
             proc.kill()
             _, stderr = await proc.communicate()
         took = time.perf_counter() - start
-        answered = {c.chat_id for c in api.calls_of("sendMessage") if c.ok}
-        left = {u.effective_user.id for u in api.pending_updates if u.effective_user}
-        everyone = {u.id for u in users}
-        lost = everyone - answered - left
+        answered = [c.chat_id for c in api.calls_of("sendMessage") if c.ok]
+        handled_file = tmp / "spool.jsonl.handled"
+        handled = (
+            set(json.loads(handled_file.read_text())["handled"]) if handled_file.exists() else set()
+        )
+        pending = {u.update_id for u in api.pending_updates}
+        to_answer = pending - handled
+        lost = n - len(answered) - len(to_answer)
         rows = sqlite3.connect(tmp / "run.db").execute("select count(*) from questions").fetchone()
         spool = tmp / "spool.jsonl"
         spooled = len(spool.read_text().splitlines()) if spool.exists() else 0
@@ -117,22 +122,23 @@ async def shutdown_backlog(n: int = 2500, after: float = 2.0) -> None:
     print(
         f"shutdown with {n} queued updates (SIGTERM {after:g} s after the first answer): "
         f"exit {proc.returncode} after {took:.1f} s; answered {len(answered)}, left for Telegram "
-        f"{len(left)}, answered and left {len(answered & left)}, lost {len(lost)}; "
-        f"question rows {rows[0]}, spool lines {spooled}"
+        f"{len(to_answer)} (+{len(handled)} answered, marked not to answer again), "
+        f"lost or twice {lost}; question rows {rows[0]}, spool lines {spooled}"
     )
-    if proc.returncode != 0:
-        print(stderr.decode()[-2000:])
+    if proc.returncode != 0 or verbose:
+        print(stderr.decode()[-3000:])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("what", nargs="?", default="all", choices=["slow", "shutdown", "all"])
     parser.add_argument("--updates", type=int, default=2500)
+    parser.add_argument("--verbose", action="store_true", help="print the bot's log")
     args = parser.parse_args()
     if args.what in ("slow", "all"):
         asyncio.run(slow_chat())
     if args.what in ("shutdown", "all"):
-        asyncio.run(shutdown_backlog(args.updates))
+        asyncio.run(shutdown_backlog(args.updates, verbose=args.verbose))
 
 
 if __name__ == "__main__":

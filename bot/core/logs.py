@@ -6,10 +6,10 @@ database URL are replaced in its message, its arguments, its exception text and 
 work happens when the record is made (`logging.setLogRecordFactory`), so no handler or formatter
 ever sees the clear text; `RedactSecrets` does the same as a handler filter.
 
-Records of python-telegram-bot and its HTTP client carry no payloads, at any level: Telegram
-objects, request parameters and results in their arguments become a summary
-(`<Update 12: message>`, `<parameters: chat_id, text>`), so DEBUG says which update and which
-endpoint, never a user's id, name or text.
+Records of python-telegram-bot, its HTTP client and the database drivers carry no payloads, at
+any level: Telegram objects, request and query parameters and results in their arguments become a
+summary (`<Update 12: message>`, `<parameters: chat_id, text>`), so DEBUG says which update and
+which endpoint, never a user's id, name or text.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ TOKEN_PATTERN = re.compile(r"\d{3,15}:[A-Za-z0-9_-]{30,}")
 URL_PASSWORD = re.compile(r"(\b[A-Za-z][\w+.-]*://[^:/@\s]*:)[^@\s/]+@")
 """The password of a `scheme://user:password@host` URL."""
 REDACTED = "<redacted>"
-PAYLOAD_LOGGERS = ("telegram", "httpx", "httpcore", "tornado")
-"""Loggers whose arguments may carry update payloads or request parameters."""
+PAYLOAD_LOGGERS = ("telegram", "httpx", "httpcore", "tornado", "aiosqlite", "sqlalchemy", "asyncpg")
+"""Loggers whose arguments may carry update payloads, request or query parameters."""
 
 _secrets: list[str] = []
 _base_factory: Callable[..., logging.LogRecord] | None = None
@@ -135,7 +135,7 @@ def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
     for handler in root.handlers:
         if not any(isinstance(f, RedactSecrets) for f in handler.filters):
             handler.addFilter(RedactSecrets())
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    for noisy in ("httpx", "httpcore", "aiosqlite"):  # a line per request or cursor call
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     if level != "DEBUG":
         logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration is noise

@@ -70,7 +70,7 @@ def handler_table() -> dict[int, list[BaseHandler[Update, Context, None]]]:
         IDENTIFY: [TypeHandler(Update, gate.identify)],
         GATE: [
             MessageHandler(QUESTION | MEDIA_MESSAGE | EDITED, gate.flood_gate),
-            CallbackQueryHandler(gate.flood_gate, pattern=Example.pattern()),
+            buttons.PayloadHandler(gate.flood_gate, pattern=Example.pattern()),
         ],
         MAIN: [
             *user_commands,

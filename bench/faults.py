@@ -133,12 +133,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("what", nargs="?", default="all", choices=["slow", "shutdown", "all"])
     parser.add_argument("--updates", type=int, default=2500)
+    parser.add_argument("--after", type=float, default=2.0, help="seconds before SIGTERM")
     parser.add_argument("--verbose", action="store_true", help="print the bot's log")
     args = parser.parse_args()
     if args.what in ("slow", "all"):
         asyncio.run(slow_chat())
     if args.what in ("shutdown", "all"):
-        asyncio.run(shutdown_backlog(args.updates, verbose=args.verbose))
+        asyncio.run(shutdown_backlog(args.updates, after=args.after, verbose=args.verbose))
 
 
 if __name__ == "__main__":

@@ -11,9 +11,10 @@ Guarantees:
   `<spool>.handled` and are not answered again after the restart.
 * At most `WINDOW` updates are fetched and unfinished at once; the rest wait at Telegram (no
   unbounded queue in memory, and nothing a stop has to throw away).
-* While updates are in flight, getUpdates is called at most every `PACE` seconds (Telegram
-  answers at once while something is unconfirmed), so a new chat's question waits at most that
-  long even while another chat's update hangs.
+* While updates are in flight, getUpdates is called every `PACE` seconds (Telegram answers at once
+  while something is unconfirmed; `MAX_PACE` while nothing new comes), so a new chat's question
+  is fetched within half a second even while another chat's update hangs. When nothing is in flight it
+  is an ordinary long poll.
 * A rejected token (401/404) ends polling with `TokenRejected`. Network errors, 5xx, 409 and 429
   are one log line each and a retry after a backoff (1 s doubling to 30 s, or Telegram's
   `retry_after`) – never a traceback.
@@ -41,7 +42,9 @@ log = logging.getLogger(__name__)
 WINDOW = 100
 """Updates fetched and not yet finished, at most (getUpdates' own limit)."""
 PACE = 0.25
-"""Seconds between getUpdates calls while updates are in flight."""
+"""Seconds between getUpdates calls while updates are in flight and new ones come."""
+MAX_PACE = 0.5
+"""… and at most this while polls bring nothing new."""
 MAX_BACKOFF = 30.0
 TOKEN_REJECTED = "Telegram rejected TELEGRAM_BOT_TOKEN – check it with BotFather"
 
@@ -112,9 +115,10 @@ class Poller:
     async def run(self) -> None:
         """Poll until cancelled; raises `TokenRejected` when Telegram refuses the token."""
         backoff = 0.0
+        pace = PACE
         while True:
             if len(self._open) >= WINDOW:
-                await self._wait_for_progress(None)
+                await self._until_idle(None)  # nothing new can come before the offset moves
                 continue
             busy = bool(self._open)
             sent = self.offset
@@ -143,10 +147,15 @@ class Poller:
             if self.heartbeat is not None:
                 self.heartbeat.beat()
             self._forget_below(sent)
+            before = self._next
             for update in updates:
                 self._take(update)
+            # While updates are in flight Telegram answers at once with the unconfirmed ones, so
+            # poll again only after `pace` (longer while nothing new comes), or as soon as all
+            # are finished (then a long poll waits for new ones at no cost).
+            pace = PACE if self._next > before else min(MAX_PACE, pace * 2)
             if self._open:
-                await self._wait_for_progress(PACE)
+                await self._until_idle(pace)
 
     def _take(self, update: Update) -> None:
         uid = update.update_id
@@ -165,13 +174,17 @@ class Poller:
             self._already = set()
             self._write_handled(offset, [])
 
-    async def _wait_for_progress(self, limit: float | None) -> None:
-        self._progress.clear()
+    async def _until_idle(self, limit: float | None) -> None:
+        """Until no update is in flight, or `limit` seconds (None: until one finishes)."""
         # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel that comes
         # as the event is set, and polling would go on after a stop.
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(limit):
-                await self._progress.wait()
+                while self._open:
+                    self._progress.clear()
+                    await self._progress.wait()
+                    if limit is None:
+                        return
 
     async def confirm(self, timeout: float) -> None:  # noqa: ASYNC109 (a budget, then give up)
         """At a stop: confirm what is handled, remember what was handled past it."""

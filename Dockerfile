@@ -78,8 +78,9 @@ EXPOSE 8443
 
 # Webhook mode: ask the running bot's own /healthz (200 only while it can answer).
 # Polling mode has no HTTP server, so run `omtanke doctor` (about 2 s CPU, ~90 MB, once a
-# minute): it fails on a broken setting, an unreachable database, a missing OMTANKE_SECRET
-# on PostgreSQL or a knowledge base with errors; a missing token is only a warning.
+# minute): it fails on a broken setting, a token Telegram rejects, an unreachable database, a
+# missing OMTANKE_SECRET on PostgreSQL, a knowledge base with errors or a polling heartbeat
+# older than 60 s; a missing token is only a warning.
 HEALTHCHECK --interval=60s --timeout=30s --start-period=30s --retries=3 \
     CMD if [ -n "${WEBHOOK_URL:-}" ]; then \
           python -c "import os, urllib.request as r; r.urlopen('http://127.0.0.1:' + os.environ.get('WEBHOOK_PORT', '8443') + '/healthz', timeout=5)"; \

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from typing import Any
 
 from sqlalchemy import event
@@ -25,9 +27,20 @@ def is_sqlite_memory(url: URL) -> bool:
     return db in ("", ":memory:") or "mode=memory" in db or url.query.get("mode") == "memory"
 
 
+def create_private(path: str) -> None:
+    """Create an empty file (an empty SQLite database) with mode 0600 if there is none yet."""
+    if not path or path.startswith("file:"):
+        return
+    # Exists already, or its folder does not (SQLite reports that itself): leave it alone.
+    with contextlib.suppress(FileExistsError, FileNotFoundError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def make_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
     """An async engine for `url`; extra keyword arguments go to `create_async_engine`.
 
+    A SQLite file that does not exist yet is created readable by its owner only (0600, like the
+    `.key` file and the spool; SQLite gives its -wal and -shm files the same mode).
     SQLite gets WAL (readers never block the writer), a 5 s busy timeout,
     enforced foreign keys and secure_delete on every connection. PostgreSQL gets a pre-ping so a
     connection dropped during an outage is replaced instead of failing a write,
@@ -39,6 +52,8 @@ def make_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
         if is_sqlite_memory(u):
             # One shared connection, or every checkout would see its own empty database.
             kwargs.setdefault("poolclass", StaticPool)
+        else:
+            create_private(u.database or "")
         engine = create_async_engine(u, **kwargs)
         memory = is_sqlite_memory(u)
 

@@ -145,7 +145,7 @@ class Question(Base):
 
 
 class Feedback(Base):
-    """The helpful/not helpful click on an answer; one per question, last click wins."""
+    """A helpful/not helpful click on an answer: one per question and person, last click wins."""
 
     __tablename__ = "feedback"
     __table_args__ = (
@@ -158,7 +158,8 @@ class Feedback(Base):
         ForeignKey("questions.id", ondelete="CASCADE"),
         primary_key=True,
     )
-    user_key: Mapped[str] = mapped_column(String(KEY_LEN))
+    # Part of the key: in a group, everyone who sees an answer may rate it, each once.
+    user_key: Mapped[str] = mapped_column(String(KEY_LEN), primary_key=True)
     helpful: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 

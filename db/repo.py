@@ -262,8 +262,9 @@ async def mark_not_meant(session: AsyncSession, *, question_id: str, now: dt.dat
 async def set_feedback(
     session: AsyncSession, *, question_id: str, user_key: str, helpful: bool, now: dt.datetime
 ) -> bool:
-    """Store a helpful/not helpful click; a later click replaces an earlier one.
+    """Store a user's helpful/not helpful click; their later click replaces their earlier one.
 
+    Each user has their own click on a question (another user's click never replaces it).
     Returns False if the question is unknown (e.g. purged or forgotten).
     """
     rows = [
@@ -275,34 +276,37 @@ async def set_feedback(
 async def set_feedbacks(session: AsyncSession, *, rows: Sequence[Mapping[str, Any]]) -> int:
     """Bulk `set_feedback`, applied in order; returns how many clicks were stored.
 
-    Feedback on unknown questions is dropped. Idempotent: a click older than
-    the stored one does not overwrite it, so a replay cannot undo a later click.
+    Feedback on unknown questions is dropped. Idempotent: a click older than the
+    same user's stored one does not overwrite it, so a replay cannot undo a later click.
     """
-    latest: dict[str, dict[str, Any]] = {}
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
     for raw in rows:
         row = {**raw, "question_id": clean_text(raw["question_id"])}
         row["user_key"] = clean_text(row["user_key"])
-        prev = latest.get(row["question_id"])
+        key = (row["question_id"], row["user_key"])
+        prev = latest.get(key)
         if prev is None or row["created_at"] >= prev["created_at"]:
-            latest[row["question_id"]] = row
+            latest[key] = row
     if not latest:
         return 0
 
-    qids = list(latest)
+    qids = sorted({qid for qid, _ in latest})
     known: set[str] = set()
-    stored: dict[str, dt.datetime] = {}
+    stored: dict[tuple[str, str], dt.datetime] = {}
     for chunk in _chunks(qids):
         known.update(await session.scalars(select(Question.id).where(Question.id.in_(chunk))))
         res = await session.execute(
-            select(Feedback.question_id, Feedback.created_at).where(Feedback.question_id.in_(chunk))
+            select(Feedback.question_id, Feedback.user_key, Feedback.created_at).where(
+                Feedback.question_id.in_(chunk)
+            )
         )
-        stored.update({qid: at for qid, at in res})
+        stored.update({(qid, uk): at for qid, uk, at in res})
 
-    inserts = [r for q, r in latest.items() if q in known and q not in stored]
+    inserts = [r for k, r in latest.items() if k[0] in known and k not in stored]
     updates = [
-        {"qid": q, "uk": r["user_key"], "helpful": r["helpful"], "at": r["created_at"]}
-        for q, r in latest.items()
-        if q in stored and r["created_at"] >= stored[q]
+        {"qid": k[0], "uk": k[1], "helpful": r["helpful"], "at": r["created_at"]}
+        for k, r in latest.items()
+        if k in stored and r["created_at"] >= stored[k]
     ]
     if inserts:
         await session.execute(
@@ -315,10 +319,11 @@ async def set_feedbacks(session: AsyncSession, *, rows: Sequence[Mapping[str, An
     if updates:
         await session.execute(
             update(_feedback)
-            .where(_feedback.c.question_id == bindparam("qid"))
-            .values(
-                user_key=bindparam("uk"), helpful=bindparam("helpful"), created_at=bindparam("at")
-            ),
+            .where(
+                _feedback.c.question_id == bindparam("qid"),
+                _feedback.c.user_key == bindparam("uk"),
+            )
+            .values(helpful=bindparam("helpful"), created_at=bindparam("at")),
             updates,
         )
     return len(inserts) + len(updates)
@@ -860,7 +865,7 @@ async def entry_quality(
     stmt = (
         select(
             Question.entry_id,
-            func.count(Question.id),
+            func.count(func.distinct(Question.id)),  # a question rated by several users counts once
             func.coalesce(func.sum(case((Feedback.helpful.is_(True), 1), else_=0)), 0),
             func.coalesce(func.sum(case((Feedback.helpful.is_(False), 1), else_=0)), 0),
         )

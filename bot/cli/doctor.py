@@ -7,6 +7,7 @@ import asyncio
 from typing import TextIO
 
 from bot.cli.errors import one_line
+from bot.core.heartbeat import STALE_AFTER, heartbeat_age
 from bot.core.ocr import ocr_available
 from bot.core.services import DB_ERRORS
 from bot.core.settings import Settings
@@ -44,6 +45,7 @@ async def cmd_doctor(args: argparse.Namespace, settings: Settings, out: TextIO) 
         checks, settings, token_problem=any(p.startswith("TELEGRAM_BOT_TOKEN") for p in problems)
     )
     _check_mode(checks, settings)
+    _check_polling(checks, settings)
     if any(p.startswith("DATABASE_URL") for p in problems):
         checks.line(None, "database", "skipped: DATABASE_URL is invalid")
     else:
@@ -95,6 +97,24 @@ def _check_mode(checks: Checks, settings: Settings) -> None:
             f"MATCH_ANSWER_THRESHOLD ({settings.match_answer_threshold:g}) is below "
             f"MATCH_SUGGEST_THRESHOLD ({settings.match_suggest_threshold:g}): no question would get a 'did you mean'",
         )
+
+
+def _check_polling(checks: Checks, settings: Settings) -> None:
+    """The heartbeat a polling `omtanke run` leaves (no line when none is running or it stopped)."""
+    if settings.webhook_url:
+        return
+    age = heartbeat_age(settings.heartbeat_path)
+    if age is None:
+        return
+    if age > STALE_AFTER:
+        checks.line(
+            False,
+            "polling",
+            f"no successful getUpdates for {age:.0f} s ({settings.heartbeat_path}): "
+            "the bot is stuck, cannot reach Telegram, or was killed",
+        )
+    else:
+        checks.line(True, "polling", f"last successful getUpdates {age:.0f} s ago")
 
 
 def _check_secret(checks: Checks, settings: Settings) -> None:

@@ -12,6 +12,7 @@ from typing import Any, TextIO
 from bot import __version__
 from bot.cli import admin, ask, doctor, run
 from bot.cli.errors import CliError
+from bot.core.logs import protect
 from bot.core.settings import Settings, SettingsError, load_settings, load_settings_leniently
 
 Command = Callable[[argparse.Namespace, Settings, TextIO], Any]
@@ -131,6 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings, args.settings_problems = load_settings_leniently()
         else:
             settings = load_settings()
+        protect(settings.secrets)  # no secret in any log line from here on
         result = func(args, settings, sys.stdout)
         if asyncio.iscoroutine(result):
             result = asyncio.run(result)

@@ -111,14 +111,29 @@ class Admin:
         return Reply(reload_summary(report, who.lang), kind="reload")
 
 
+SUMMARY_ERRORS = 10
+"""Errors listed in a reload summary (the rest are counted)."""
+SUMMARY_LINE = 300
+"""Characters per listed error: 10 × 300 plus the heading stays under Telegram's 4,096."""
+
+
 def reload_summary(report: LoadReport, lang: str) -> str:
-    """The result of a reload as markup: entry count, or the first errors with path:line."""
+    """The result of a reload as markup: entry count, or the first errors with path:line.
+
+    Always one Telegram message: at most `SUMMARY_ERRORS` errors of `SUMMARY_LINE` characters.
+    """
     if report.kb is not None:
         warn = t("admin.reload_warnings", lang, n=len(report.warnings)) if report.warnings else ""
         return t("admin.reload_ok", lang, count=len(report.kb.entries), warnings=warn)
     head = t("admin.reload_failed", lang)
-    lines = [escape(str(p), quote=False) for p in report.errors[:15]]
+    lines = [
+        escape(_shorten(str(p), SUMMARY_LINE), quote=False) for p in report.errors[:SUMMARY_ERRORS]
+    ]
     more = len(report.errors) - len(lines)
     if more > 0:
         lines.append(f"… +{more}")
     return head + "\n<code>" + "\n".join(lines) + "</code>"
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

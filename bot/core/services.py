@@ -217,11 +217,21 @@ async def open_services(settings: Settings, holder: KnowledgeHolder | None = Non
     )
 
 
-async def close_services(services: Services) -> None:
-    """Flush the log (spooling what cannot be written) and close the database."""
+async def close_services(services: Services, *, deadline: float | None = None) -> None:
+    """Flush the log (spooling what cannot be written) and close the database, by `deadline`.
+
+    `deadline` is an instant on the event loop's clock; without one the writer takes its own
+    default (10 s). Closing the database's connections is cut off at the deadline.
+    """
     for task in list(services.background):
         task.cancel()
-    await services.writer.stop()
+    await services.writer.stop(deadline=deadline)
+    loop = asyncio.get_running_loop()
+    left = 5.0 if deadline is None else max(0.2, deadline - loop.time())
+    try:
+        async with asyncio.timeout(left):
+            await services.engine.dispose()
+    except (TimeoutError, SQLAlchemyError, OSError) as exc:
+        log.warning("closing the database: %s", type(exc).__name__)
     await asyncio.to_thread(services.screenshots.close)
-    await services.engine.dispose()
     services.cpu.shutdown()

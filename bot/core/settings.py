@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     match_answer_threshold: float = Field(default=85.0, ge=0, le=100)
     match_suggest_threshold: float = Field(default=72.0, ge=0, le=100)
     watch_knowledge: bool = True
+    shutdown_seconds: float = Field(default=20.0, ge=1, le=300)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -124,6 +125,29 @@ class Settings(BaseSettings):
         return token.get_secret_value() if token else None
 
     @property
+    def secrets(self) -> list[str]:
+        """Every secret value set (token, webhook secret, OMTANKE_SECRET, database password)."""
+        values = [
+            self.token,
+            self.webhook_secret,
+            self.secret,
+            database_password(self.database_url),
+        ]
+        if self.token:
+            values.append(self.token.partition(":")[2])  # the part that makes a token secret
+        return [v for v in values if v]
+
+    @property
+    def heartbeat_path(self) -> Path:
+        """Touched on every successful getUpdates while polling (read by `omtanke doctor`)."""
+        return self.spool_path.with_name(self.spool_path.name + ".heartbeat")
+
+    @property
+    def handled_path(self) -> Path:
+        """Ids of updates handled past the confirmed offset at a stop (so none is answered twice)."""
+        return self.spool_path.with_name(self.spool_path.name + ".handled")
+
+    @property
     def thresholds(self) -> Thresholds:
         """The matcher's answer and suggestion scores."""
         return Thresholds(answer=self.match_answer_threshold, suggest=self.match_suggest_threshold)
@@ -145,6 +169,13 @@ class Settings(BaseSettings):
             return ""
         match = re.match(r"^https?://[^/]+(/.*)?$", self.webhook_url)
         return (match.group(1) or "/telegram").lstrip("/") if match else "telegram"
+
+
+def database_password(url: str) -> str | None:
+    """The password in a database URL (`scheme://user:password@host/db`), or None."""
+    netloc = url.partition("://")[2].split("/", 1)[0]
+    userinfo, at, _host = netloc.rpartition("@")
+    return userinfo.partition(":")[2] or None if at else None
 
 
 def _problem(error: Any) -> tuple[str | None, str]:

@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.core.actions import StatsPeriod
+from bot.telegram.buttons import PayloadHandler
 from bot.telegram.context import Context
 from bot.telegram.render import answer_button, send
 
@@ -52,5 +53,5 @@ def admin_handlers() -> list[CommandHandler[Context, None] | CallbackQueryHandle
         CommandHandler("stats", cmd_stats, block=False),
         CommandHandler("gaps", cmd_gaps, block=False),
         CommandHandler("reload", cmd_reload, block=False),
-        CallbackQueryHandler(on_stats_period, pattern=StatsPeriod.pattern(), block=False),
+        PayloadHandler(on_stats_period, pattern=StatsPeriod.pattern(), block=False),
     ]

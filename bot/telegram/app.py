@@ -33,6 +33,7 @@ from bot.core.admin import Admin
 from bot.core.conversation import Conversation
 from bot.core.i18n import t
 from bot.core.jobs import Delivery, deliver_reminders, purge
+from bot.core.knowledge import KnowledgeHolder
 from bot.core.reply import Reply
 from bot.core.services import close_services, open_services
 from bot.core.settings import Settings
@@ -40,6 +41,7 @@ from bot.telegram import admin, buttons, commands, gate, inline, questions
 from bot.telegram.context import CONTEXT_TYPES, Context, OmtankeApp
 from bot.telegram.errors import on_error
 from bot.telegram.render import markup
+from bot.telegram.updates import ChatOrderedProcessor
 from bot.telegram.watcher import start_watching
 
 log = logging.getLogger(__name__)
@@ -68,7 +70,7 @@ def handler_table() -> dict[int, list[BaseHandler[Update, Context, None]]]:
         IDENTIFY: [TypeHandler(Update, gate.identify)],
         GATE: [
             MessageHandler(QUESTION | MEDIA_MESSAGE | EDITED, gate.flood_gate),
-            CallbackQueryHandler(gate.flood_gate, pattern=Example.pattern()),
+            buttons.PayloadHandler(gate.flood_gate, pattern=Example.pattern()),
         ],
         MAIN: [
             *user_commands,
@@ -84,9 +86,13 @@ def handler_table() -> dict[int, list[BaseHandler[Update, Context, None]]]:
 
 
 def build_application(
-    settings: Settings, *, reminder_poll_seconds: float | None = None
+    settings: Settings,
+    *,
+    reminder_poll_seconds: float | None = None,
+    holder: KnowledgeHolder | None = None,
 ) -> OmtankeApp:
-    """The PTB application with every handler; services start in post_init."""
+    """The PTB application with every handler; services start in post_init (with `holder`, the
+    knowledge base already loaded, when given)."""
     token = settings.token
     if token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
@@ -100,6 +106,9 @@ def build_application(
             )
         )
         .rate_limiter(AIORateLimiter(max_retries=3))
+        # Our own poller (bot/telegram/polling.py) confirms updates only once they are handled.
+        .updater(None)
+        .concurrent_updates(ChatOrderedProcessor())
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
@@ -109,6 +118,7 @@ def build_application(
     # The builder's generics cannot follow context_types(); this is the type it builds.
     app = cast(OmtankeApp, builder.build())
     app.bot_data.settings = settings
+    app.bot_data.holder = holder
     app.bot_data.reminder_poll_seconds = reminder_poll_seconds or settings.reminder_poll_seconds
     for group, handlers in handler_table().items():
         app.add_handlers(handlers, group=group)
@@ -121,7 +131,7 @@ async def _post_init(app: OmtankeApp) -> None:
     data = app.bot_data
     settings = data.settings
     assert settings is not None  # set by build_application
-    services = data.services or await open_services(settings)
+    services = data.services or await open_services(settings, data.holder)
     data.services = services
     data.conversation = Conversation(services)
     data.admin = Admin(services)
@@ -140,7 +150,7 @@ async def _post_shutdown(app: OmtankeApp) -> None:
     """Flush the log and close the database."""
     services, app.bot_data.services = app.bot_data.services, None
     if services is not None:
-        await close_services(services)
+        await close_services(services, deadline=app.bot_data.stop_deadline)
 
 
 async def _reminders_job(context: Context) -> None:

@@ -8,6 +8,7 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, Job
 
 from bot.core.admin import Admin
 from bot.core.conversation import Conversation, Who
+from bot.core.knowledge import KnowledgeHolder
 from bot.core.services import Services
 from bot.core.settings import Settings
 
@@ -21,6 +22,8 @@ class BotData:
         self.conversation: Conversation | None = None
         self.admin: Admin | None = None
         self.reminder_poll_seconds: float = 60.0
+        self.stop_deadline: float | None = None  # loop time by which a stop must be done
+        self.holder: KnowledgeHolder | None = None  # loaded before start (`omtanke run`)
 
 
 class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

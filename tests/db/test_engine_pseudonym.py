@@ -108,3 +108,26 @@ def test_resolve_secret_required_for_postgresql() -> None:
         resolve_secret("postgresql+asyncpg://u@db/omtanke", None)
     message = str(err.value)
     assert "OMTANKE_SECRET" in message and "\n" not in message
+
+
+async def test_sqlite_database_is_created_private(tmp_path: Path) -> None:
+    """The database file (and its WAL) is 0600 like the key file and the spool, whatever umask."""
+    import os
+
+    from db.engine import make_engine
+    from db.migrate import upgrade
+
+    old = os.umask(0o022)
+    try:
+        engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'private.db'}")
+        try:
+            await upgrade(engine)
+            async with engine.connect() as conn:
+                await conn.exec_driver_sql("select count(*) from questions")
+                modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir()}
+        finally:
+            await engine.dispose()
+    finally:
+        os.umask(old)
+    data = {name: mode for name, mode in modes.items() if not name.endswith(".lock")}
+    assert data == {"private.db": 0o600, "private.db-wal": 0o600, "private.db-shm": 0o600}

@@ -34,13 +34,13 @@ async def test_upgrade_from_empty_to_head_matches_models(empty_db: Database) -> 
 
     await migrate.upgrade(engine)  # we are inside a running event loop here
 
-    assert await migrate.current(engine) == migrate.head() == "0003"
+    assert await migrate.current(engine) == migrate.head() == "0004"
     assert await _tables(empty_db) == TABLES | {"alembic_version"}
     assert set(Base.metadata.tables) == TABLES
     assert await migrate.diff(engine) == []
     # Idempotent: a second upgrade (every `omtanke run` does one) changes nothing.
     await migrate.upgrade(engine)
-    assert await migrate.current(engine) == "0003"
+    assert await migrate.current(engine) == "0004"
 
 
 async def test_diff_is_not_vacuous(db: Database) -> None:
@@ -99,7 +99,7 @@ async def test_alembic_cli_uses_async_env(tmp_path: Path) -> None:
     _, err = await asyncio.wait_for(proc.communicate(), timeout=60)
     assert proc.returncode == 0, err.decode()
     assert "Running upgrade  -> 0001" in err.decode()
-    assert await migrate.current(url) == "0003"
+    assert await migrate.current(url) == "0004"
     assert await migrate.diff(url) == []
 
 
@@ -165,7 +165,7 @@ async def test_0003_keeps_rows_and_adds_the_clicks_and_outcomes(empty_db: Databa
     )
     await _execute(empty_db, _REMINDER, at=at)
 
-    await migrate.upgrade(engine)
+    await migrate.upgrade(engine, "0003")
 
     assert await migrate.current(engine) == "0003"
     assert await empty_db.scalar("select count(*) from feedback") == 1
@@ -188,5 +188,37 @@ async def test_0003_keeps_rows_and_adds_the_clicks_and_outcomes(empty_db: Databa
     assert await empty_db.scalar("select count(*) from questions") == 1
     assert await empty_db.scalar("select count(*) from feedback") == 1
     assert await empty_db.scalar("select count(*) from reminders") == 1
+
+
+async def test_0004_keeps_feedback_and_keys_it_by_user(empty_db: Database) -> None:
+    engine = empty_db.engine(poolclass=NullPool)
+    await migrate.upgrade(engine, "0002")
+    at = dt.datetime(2026, 11, 30, tzinfo=dt.UTC)
+    question = text(
+        "insert into questions (id, user_key, chat_type, text, language, kind, score, kb_version, "
+        "latency_ms, created_at, candidates) values (:id, 'k', 'group', 'q', 'da', 'answer', 0, "
+        "'v', 1, :at, '[]')"
+    )
+    click = text(
+        "insert into feedback (question_id, user_key, helpful, created_at) values (:q, :u, :h, :at)"
+    )
+    async with engine.begin() as conn:
+        await conn.execute(question, {"id": "a" * 32, "at": at})
+        await conn.execute(click, {"q": "a" * 32, "u": "asker", "h": True, "at": at})
+    await migrate.upgrade(engine, "0004")
+    later = at + dt.timedelta(minutes=1)
+    async with engine.begin() as conn:
+        await conn.execute(click, {"q": "a" * 32, "u": "other", "h": False, "at": later})
+        rows = (
+            await conn.execute(text("select user_key, helpful from feedback order by user_key"))
+        ).all()
+    assert [(u, bool(h)) for u, h in rows] == [("asker", True), ("other", False)]
+    with pytest.raises(IntegrityError):  # still one click per user
+        async with engine.begin() as conn:
+            await conn.execute(click, {"q": "a" * 32, "u": "asker", "h": False, "at": later})
+    await migrate.downgrade(engine, "0002")  # the latest click per question survives
+    async with engine.begin() as conn:
+        rows = (await conn.execute(text("select user_key, helpful from feedback"))).all()
+    assert [(u, bool(h)) for u, h in rows] == [("other", False)]
     await migrate.upgrade(engine)
     assert await migrate.diff(engine) == []

@@ -166,6 +166,35 @@ async def test_feedback_one_per_question_last_click_wins(sessionmaker: SM) -> No
     assert [(f.question_id, f.helpful, f.created_at) for f in rows] == [(q["id"], False, later)]
 
 
+async def test_feedback_is_per_user_nobody_overwrites_another(sessionmaker: SM) -> None:
+    q = qrow()
+    later = T0 + dt.timedelta(minutes=1)
+    async with sessionmaker.begin() as s:
+        await repo.add_questions(s, rows=[q])
+        assert await repo.set_feedback(
+            s, question_id=q["id"], user_key="asker", helpful=True, now=T0
+        )
+        # Someone else in the group rates the same answer later: a row of their own.
+        assert await repo.set_feedback(
+            s, question_id=q["id"], user_key="other", helpful=False, now=later
+        )
+    async with sessionmaker.begin() as s:  # the writer's bulk path, one batch with both users
+        stored = await repo.set_feedbacks(
+            s,
+            rows=[
+                {"question_id": q["id"], "user_key": "other", "helpful": True, "created_at": later},
+                {"question_id": q["id"], "user_key": "asker", "helpful": True, "created_at": T0},
+            ],
+        )
+    assert stored == 2  # both are (re)stored: same time, same values – idempotent
+    async with sessionmaker() as s:
+        rows = (await s.scalars(select(Feedback).order_by(Feedback.user_key))).all()
+        quality = await repo.entry_quality(s)
+    assert [(f.user_key, f.helpful) for f in rows] == [("asker", True), ("other", True)]
+    # One answer, rated by two people: counted once as an answer, twice as helpful.
+    assert quality == [("stanley-cup", 1, 2, 0)]
+
+
 async def test_deleting_a_question_cascades_to_feedback(sessionmaker: SM) -> None:
     q = qrow()
     async with sessionmaker.begin() as s:

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
+import threading
 import traceback
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -116,13 +118,35 @@ def _scrubbing_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
     return scrub(_base_factory(*args, **kwargs))
 
 
+def _log_uncaught(kind: type[BaseException], exc: BaseException, tb: Any) -> None:
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, exc, tb)
+        return
+    logging.getLogger("omtanke").critical("uncaught exception", exc_info=(kind, exc, tb))
+
+
+def _log_uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
+    if args.exc_value is not None:
+        logging.getLogger("omtanke").critical(
+            "uncaught exception in thread %s",
+            args.thread.name if args.thread else "?",
+            exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
+        )
+
+
 def protect(secrets: Iterable[str] = ()) -> None:
-    """Scrub every record from now on (idempotent; a later call replaces the secrets)."""
+    """Scrub every record from now on (idempotent; a later call replaces the secrets).
+
+    Uncaught exceptions (main thread and other threads) are logged too, so their traceback is
+    scrubbed like any other instead of being printed as it is.
+    """
     global _base_factory
     set_secrets(secrets)
     if _base_factory is None:
         _base_factory = logging.getLogRecordFactory()
         logging.setLogRecordFactory(_scrubbing_factory)
+        sys.excepthook = _log_uncaught
+        threading.excepthook = _log_uncaught_in_thread
 
 
 def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:

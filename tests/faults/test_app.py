@@ -262,3 +262,33 @@ async def test_the_watcher_survives_a_reload_that_raises_and_tells_the_admins(
         assert services.holder.snapshot.kb.entries["stanley-cup"].entry.title.en == "Stanley mug"
     finally:
         await close_services(services)
+
+
+async def test_sigterm_while_the_database_is_down_spools_in_time_and_loses_nothing(
+    tmp_path: Path, fake_api: FakeTelegramServer
+) -> None:
+    settings = make_settings(tmp_path, fake_api, shutdown_seconds=3)
+    await upgrade(settings.database_url)
+    db_file, away = tmp_path / "bot.db", tmp_path / "away.db"
+    loop = asyncio.get_running_loop()
+    app = build_application(settings, reminder_poll_seconds=0.2)
+    async with running(app, poll_timeout=1) as runner:
+        bot = Harness(fake_api, app, settings)
+        await bot.ask("stanley cup", user=QUICK)
+        await bot.flush()
+        await bot.services.engine.dispose()
+        db_file.rename(away)
+        db_file.mkdir()  # the database is gone: every write fails
+        for question in ("temu", "shein", "airfryer"):
+            assert (await bot.ask(question, user=QUICK)).ok
+        started = loop.time()
+        await runner.stop()  # what SIGTERM does
+        stopped = loop.time() - started
+    assert stopped < 3 + 2
+    db_file.rmdir()
+    away.rename(db_file)
+    app = build_application(settings, reminder_poll_seconds=0.2)
+    async with running(app, poll_timeout=1):  # the spool is replayed at start
+        bot = Harness(fake_api, app, settings)
+        rows = await bot.rows("select entry_id from questions order by created_at")
+    assert [r[0] for r in rows] == ["stanley-cup", "temu", "shein", "air-fryer"]

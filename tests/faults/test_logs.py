@@ -132,3 +132,15 @@ def test_a_record_is_scrubbed_once_and_keeps_a_bad_format_readable() -> None:
     scrub(record)
     assert record.getMessage() == "%d items ('many',)"
     assert scrub(record) is record
+
+
+def test_an_uncaught_exception_is_logged_scrubbed(lines: list[str]) -> None:
+    import sys
+
+    try:
+        raise RuntimeError(f"database at {DB_URL} refused")
+    except RuntimeError:
+        sys.excepthook(*sys.exc_info())
+    text = "\n".join(lines)
+    assert "uncaught exception" in text and "Traceback" in text
+    assert_clean(text)

@@ -8,6 +8,8 @@ import typing
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from telegram import Chat, Message, MessageEntity, User
 
 from bot.core import actions
@@ -186,3 +188,31 @@ def test_every_string_used_exists_and_none_is_unused() -> None:
 def test_matcher_kinds_are_the_kinds_the_database_accepts() -> None:
     # The core adds `category` (a category card) to what the matcher produces.
     assert set(typing.get_args(Kind)) | {"category"} == set(QUESTION_KINDS)
+
+
+# --- the payload codec, property-based ---------------------------------------------------------
+
+
+IDS = st.from_regex(r"[A-Za-z0-9_-]{1,48}", fullmatch=True)
+
+
+@given(helpful=st.booleans(), question_id=IDS, reminder=st.integers(0, 10**15 - 1))
+def test_codec_round_trips(helpful: bool, question_id: str, reminder: int) -> None:
+    for action in (
+        Feedback(helpful, question_id),
+        CancelReminder(reminder),
+        actions.ShowEntry(question_id),
+    ):
+        data = action.pack()
+        assert len(data.encode()) <= MAX_BYTES
+        assert type(action).parse(data) == action
+
+
+@given(st.text(max_size=200))
+def test_codec_parses_anything_or_refuses(data: str) -> None:
+    for cls in ALL_ACTIONS:
+        try:
+            action = cls.parse(data)
+        except ValueError:
+            continue
+        assert action.pack() == data  # only what it would have packed itself

@@ -46,7 +46,7 @@ root = Path(sys.argv[2])
 wanted = [p.relative_to(root).as_posix() for p in sorted((root / "knowledge/entries").rglob("*.yaml"))]
 wanted += [p.relative_to(root).as_posix() for p in sorted((root / "db/migrations").rglob("*.py"))
            if "__pycache__" not in p.parts]
-wanted += ["db/migrations/script.py.mako", "knowledge/schema.json"]
+wanted += ["db/migrations/script.py.mako", "knowledge/entries/schema.json"]
 missing = [n for n in wanted if n not in names]
 if missing:
     sys.exit(f"missing from the wheel: {missing[:10]} ({len(missing)} files)")

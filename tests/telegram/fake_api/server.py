@@ -1,35 +1,5 @@
-"""A small fake Telegram Bot API server for end-to-end tests.
-
-The bot under test keeps its real :class:`telegram.ext.Application`; only the network end is
-swapped::
-
-    app = (
-        Application.builder()
-        .token(server.token)
-        .base_url(server.base_url)            # f"{server.url}/bot"
-        .base_file_url(server.base_file_url)  # f"{server.url}/file/bot"
-        .build()
-    )
-
-The server listens on 127.0.0.1 (free port) inside the running event loop (tornado). Every
-answer is built from PTB's own classes (``Message``, ``User``, ``Chat``, ``Update``, ...)
-serialised with ``.to_dict()``, so the JSON has the real shape.
-
-Driving the bot: ``send_text``, ``send_sticker``, ``send_photo``, ``send_voice``,
-``send_document``, ``edit_text``, ``inline_query``, ``chosen_inline_result``, ``click``,
-``block``/``unblock``, ``send_update``. In polling mode they queue an update for getUpdates; once
-the bot has called setWebhook they POST it to the webhook URL (with the secret token header).
-
-Running the bot: ``async with server.running(app):`` (or ``running(app, webhook=True)``) does
-what ``run_polling``/``run_webhook`` do (hooks included) without blocking the test.
-
-Observing the bot: ``calls`` (every request, in order), ``calls_of``, ``wait_for``,
-``expect_no_call``, ``history`` (what the chat shows now), ``files`` (uploaded bytes).
-
-Misbehaving on purpose: ``fail_next`` (429 with retry_after, 400, 403, 500, ...), ``delay_next``;
-plus cheap validations of the real server (text length, callback_data length, HTML entities,
-MarkdownV2 reserved characters, "message is not modified", unknown callback query ids, ...).
-"""
+"""The fake Bot API server itself: the HTTP routes, the method implementations and the
+driving/observing API the tests use (see the package docstring for how to use it)."""
 
 from __future__ import annotations
 

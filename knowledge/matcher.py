@@ -20,6 +20,9 @@ shopping (with a reason), `smalltalk` and `empty` as before.
 
 from __future__ import annotations
 
+import bisect
+import functools
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -30,7 +33,16 @@ from rapidfuzz.distance import OSA
 
 from knowledge.frequency import COMMON_ALIAS_ZIPF, COMMON_ZIPF, zipf
 from knowledge.loader import KnowledgeBase, alias_key, alias_text, entry_aliases, is_strict
-from knowledge.retrieval import QueryWord, TextHit, TextIndex, query_terms
+from knowledge.retrieval import (
+    Ints,
+    QueryWord,
+    TextDoc,
+    TextHit,
+    TextIndex,
+    TextScores,
+    query_terms,
+    text_doc,
+)
 from knowledge.schema import Entry
 from knowledge.text import (
     FILLER_WORDS,
@@ -60,6 +72,8 @@ Source = Literal["alias", "stem", "compound", "fuzzy", "text"]
 
 TYPO_CUTOFF = 0.75
 """OSA similarity below which a near-miss is not considered a typo at all."""
+
+_NO_INTS: Ints = np.zeros(0, dtype=np.int64)
 
 _COMPARISON = frozenset(fold("eller or vs versus kontra el kontra mod og and").split())
 
@@ -139,7 +153,7 @@ class MatchResult:
     købe" / "should I buy": ask what they are considering."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Alias:
     key: str
     text: str
@@ -163,71 +177,203 @@ class _Hit:
     short_typo: bool = False
 
 
-class Matcher:
-    """Scores a question against every title and alias of a knowledge base, and its text."""
+@dataclass(frozen=True, slots=True)
+class _EntryParts:
+    """What the matcher derives from one entry alone (reused while the entry is unchanged)."""
 
-    def __init__(self, kb: KnowledgeBase, thresholds: Thresholds | None = None) -> None:
+    entry: Entry
+    aliases: tuple[tuple[_Alias, str, str, tuple[str, ...]], ...]
+    """(alias, stem key, phrase key or "", reversed compound-head forms) per distinct alias."""
+    doc: TextDoc
+
+
+def _entry_parts(entry_id: str, entry: Entry) -> _EntryParts:
+    seen: set[str] = set()
+    aliases: list[tuple[_Alias, str, str, tuple[str, ...]]] = []
+    for lang, text in entry_aliases(entry):
+        key = alias_key(text)
+        if not key or key in seen:
+            continue
+        seen.add(key)
+        shown = alias_text(text)
+        tokens = analyse(shown)
+        words = [tok.text for tok in tokens]
+        alias = _Alias(
+            sys.intern(key),
+            shown,
+            entry_id,
+            max(1, len(shown.split())),
+            is_strict(text),
+            frozenset(sys.intern(w) for w in words),
+        )
+        skey = sys.intern(f"{lang}:{_stem_key(tokens, lang)}")
+        full = "".join(words)
+        phrase = full if len(words) > 1 and full != key else ""  # "bedst før": "før" is filler
+        heads = tuple(dict.fromkeys((key[::-1], skey[3:][::-1]))) if len(words) == 1 else ()
+        aliases.append((alias, skey, phrase, heads))
+    return _EntryParts(entry, tuple(aliases), text_doc(_fields(entry)))
+
+
+def _letter_pairs(text: str) -> list[str]:
+    """The neighbouring letters of `text$` as unordered pairs ("ab" and "ba" are one pair),
+    each numbered by its occurrence ("aa1", "aa2")."""
+    seen: dict[str, int] = {}
+    out: list[str] = []
+    for a, b in zip(text, text[1:] + "$", strict=True):
+        pair = a + b if a <= b else b + a
+        n = seen.get(pair, 0) + 1
+        seen[pair] = n
+        out.append(f"{pair}{n}")
+    return out
+
+
+@functools.cache
+def _least_shared(length: int) -> int:
+    """The fewest pairs of `text$` a key within the typo cutoff shares with a window of
+    `length` letters and the same first letter (see `_TypoIndex`)."""
+    top = int(length / TYPO_CUTOFF)
+    return min(m - 2 * (m // 4) for m in range(length, max(length, top) + 1))
+
+
+SHARED_RARE = 3
+"""Pairs every candidate must share among the rarer pairs of a window (see `candidates`)."""
+
+
+class _TypoIndex:
+    """Alias keys by first letter and letter pairs: the candidates for a typo match.
+
+    Exact, not a heuristic. Take the neighbouring letters of `^key$` as unordered pairs (so a
+    swap of two letters keeps the pair it swaps): one edit (a changed, missing or extra letter,
+    or two neighbours swapped) breaks at most two such pairs. So if the OSA distance between a
+    window and a key is at most k, they share at least max(len) + 1 - 2k pairs, and a
+    similarity of TYPO_CUTOFF allows k = max(len) // 4. Keys are grouped by first letter (the
+    exhaustive scorer compares only those), so the first pair "^a" is always shared and not
+    stored: max(len) - 2k of the rest (`_least_shared`). Counting shared pairs over the
+    postings of the window's own pairs therefore finds every key the exhaustive scorer would
+    accept; the few that pass are then scored exactly. Keys of 4 letters or fewer are left
+    out: they only ever match letter for letter.
+    """
+
+    def __init__(self, keys: list[str]) -> None:
+        groups: dict[str, list[int]] = {}
+        for index, key in enumerate(keys):
+            if len(key) > 4:
+                groups.setdefault(key[0], []).append(index)
+        self.groups: dict[str, tuple[Ints, Ints, dict[str, Ints], int, int]] = {}
+        for first, indexes in groups.items():
+            postings: dict[str, list[int]] = {}
+            for position, index in enumerate(indexes):
+                for pair in _letter_pairs(keys[index]):
+                    row = postings.get(pair)
+                    if row is None:
+                        postings[pair] = [position]
+                    else:
+                        row.append(position)
+            sizes = [len(keys[i]) for i in indexes]
+            self.groups[first] = (
+                np.array(indexes, dtype=np.int64),
+                np.array(sizes, dtype=np.int64),
+                {pair: np.array(row, dtype=np.int64) for pair, row in postings.items()},
+                min(sizes),
+                max(sizes),
+            )
+
+    def candidates(self, window: str) -> Ints:
+        """Aliases (ascending) whose key may be within the typo cutoff of `window`.
+
+        A key that shares T of the window's pairs shares at least T - s of them when s pairs
+        are left out: so the most common pairs (the longest postings) are not read, as long as
+        every key must still share `SHARED_RARE` of the others.
+        """
+        group = self.groups.get(window[:1])
+        if group is None:
+            return _NO_INTS
+        indexes, lengths, postings, shortest, longest = group
+        size = len(window)
+        if size * TYPO_CUTOFF > longest or size / TYPO_CUTOFF < shortest:
+            return _NO_INTS
+        pairs = _letter_pairs(window)
+        rows = sorted((row for p in pairs if (row := postings.get(p)) is not None), key=len)
+        least = _least_shared(size)
+        skipped = min(max(0, least - SHARED_RARE), len(rows))
+        rows = rows[: len(rows) - skipped]
+        if not rows:
+            return _NO_INTS
+        shared = np.bincount(np.concatenate(rows), minlength=len(indexes))
+        found = np.flatnonzero(shared >= least - skipped)
+        if not len(found):
+            return _NO_INTS
+        length = lengths[found]
+        most = np.maximum(length, size)
+        keep = (
+            (length >= size * TYPO_CUTOFF)
+            & (length <= size / TYPO_CUTOFF)
+            & (shared[found] >= most - 2 * (most // 4) - skipped)
+        )
+        chosen: Ints = indexes[found[keep]]
+        return chosen
+
+
+class Matcher:
+    """Scores a question against the titles and aliases of a knowledge base, and its text.
+
+    Built once per knowledge-base version. Each question is scored exactly as if every alias and
+    every entry were scored, but only a small candidate set is: typo matches come from an index
+    of letter pairs that provably holds every alias within the typo cutoff (`_TypoIndex`), and
+    of the entries the text signal finds, only those that can still reach the top `limit` are
+    combined (see `rank`). `exhaustive=True` scores everything, as the reference the index is
+    tested against. `previous`: a matcher of an earlier version of the same knowledge base whose
+    per-entry work (alias analysis, entry texts) is reused for every unchanged entry.
+    """
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        thresholds: Thresholds | None = None,
+        *,
+        exhaustive: bool = False,
+        previous: Matcher | None = None,
+    ) -> None:
         self.kb = kb
         self.thresholds = thresholds or Thresholds()
-        seen: set[tuple[str, str]] = set()
+        self.exhaustive = exhaustive
+        reuse = previous._parts if previous is not None else {}
+        self._parts: dict[str, _EntryParts] = {}
         aliases: list[_Alias] = []
         stem_keys: dict[str, list[int]] = {}
-        heads: dict[str, list[int]] = {}
+        head_forms: list[tuple[str, int]] = []
         phrases: dict[str, list[int]] = {}
+        docs: dict[str, TextDoc] = {}
         for entry_id, record in kb.entries.items():
-            for lang, text in entry_aliases(record.entry):
-                key = alias_key(text)
-                if not key or (key, entry_id) in seen:
-                    continue
-                seen.add((key, entry_id))
-                shown = alias_text(text)
-                tokens = analyse(shown)
-                words = [tok.text for tok in tokens]
+            parts = reuse.get(entry_id)
+            if parts is None or parts.entry is not record.entry:
+                parts = _entry_parts(entry_id, record.entry)
+            self._parts[entry_id] = parts
+            docs[entry_id] = parts.doc
+            for alias, skey, full, heads in parts.aliases:
                 index = len(aliases)
-                aliases.append(
-                    _Alias(
-                        key,
-                        shown,
-                        entry_id,
-                        max(1, len(shown.split())),
-                        is_strict(text),
-                        frozenset(words),
-                    )
-                )
-                skey = f"{lang}:{_stem_key(tokens, lang)}"
+                aliases.append(alias)
                 stem_keys.setdefault(skey, []).append(index)
-                full = "".join(words)
-                if len(words) > 1 and full != key:  # "bedst før": "før" folds to filler "for"
+                if full:
                     phrases.setdefault(full, []).append(index)
-                # Compound heads: "robotstøvsuger" answers to "støvsuger" (one-word aliases).
-                if len(words) == 1:
-                    for form in (key, skey[3:]):
-                        for size in range(5, len(form) - 2):
-                            heads.setdefault(form[-size:], []).append(index)
+                head_forms.extend((form, index) for form in heads)
         self._aliases = aliases
         self._keys = [a.key for a in aliases]
         self._by_key: dict[str, list[int]] = {}
         for index, alias in enumerate(aliases):
             self._by_key.setdefault(alias.key, []).append(index)
         self._alias_words = frozenset(w for a in aliases for w in a.vocabulary)
-        # Aliases by first letter and key length, for each window length the OSA cutoff can
-        # still reach. People rarely mistype the first letter of a name ("stanly", "owalla").
-        longest = max((len(k) for k in self._keys), default=0)
-        self._key_groups: dict[tuple[int, str], tuple[list[str], list[int]]] = {}
-        for first in {k[0] for k in self._keys}:
-            same = [i for i, k in enumerate(self._keys) if k[0] == first]
-            for length in range(1, int(longest / TYPO_CUTOFF) + 1):
-                low, high = length * TYPO_CUTOFF, length / TYPO_CUTOFF
-                indexes = [i for i in same if low <= len(self._keys[i]) <= high]
-                if indexes:
-                    self._key_groups[(length, first)] = ([self._keys[i] for i in indexes], indexes)
+        self._key_groups_cache: dict[tuple[int, str], tuple[list[str], list[int]]] | None = None
+        self._typos = None if exhaustive else _TypoIndex(self._keys)
         self._stem_keys = stem_keys
-        self._heads = {k: sorted(set(v)) for k, v in heads.items()}
+        # Compound heads: "robotstøvsuger" answers to "støvsuger" (one-word aliases), found by
+        # the reversed forms in sorted order.
+        head_forms.sort()
+        self._head_forms = [form for form, _ in head_forms]
+        self._head_aliases = [index for _, index in head_forms]
         self._phrases = phrases
         self._max_words = max((a.words for a in aliases), default=1) + 1
-        self._index = TextIndex(
-            {entry_id: _fields(record.entry) for entry_id, record in kb.entries.items()}
-        )
+        self._index = TextIndex(docs)
         self._titles = {entry_id: r.entry.title.en for entry_id, r in kb.entries.items()}
         self._names: dict[str, frozenset[str]] = {}
         for alias in aliases:
@@ -235,10 +381,39 @@ class Matcher:
                 alias.vocabulary
             )
         named_by: dict[str, int] = {}
-        for vocabulary in self._names.values():
+        naming: dict[str, list[str]] = {}
+        for entry_id, vocabulary in self._names.items():
             for word in vocabulary:
                 named_by[word] = named_by.get(word, 0) + 1
+                naming.setdefault(word, []).append(entry_id)
         self._named_by = named_by
+        self._naming = naming
+
+    @property
+    def _key_groups(self) -> dict[tuple[int, str], tuple[list[str], list[int]]]:
+        """Aliases by first letter and key length, for each window length the OSA cutoff can
+        still reach (the exhaustive reference only; built on first use)."""
+        if self._key_groups_cache is None:
+            # People rarely mistype the first letter of a name ("stanly", "owalla").
+            groups: dict[tuple[int, str], tuple[list[str], list[int]]] = {}
+            longest = max((len(k) for k in self._keys), default=0)
+            for first in {k[0] for k in self._keys}:
+                same = [i for i, k in enumerate(self._keys) if k[0] == first]
+                for length in range(1, int(longest / TYPO_CUTOFF) + 1):
+                    low, high = length * TYPO_CUTOFF, length / TYPO_CUTOFF
+                    indexes = [i for i in same if low <= len(self._keys[i]) <= high]
+                    if indexes:
+                        groups[(length, first)] = ([self._keys[i] for i in indexes], indexes)
+            self._key_groups_cache = groups
+        return self._key_groups_cache
+
+    def _heads(self, form: str) -> list[int]:
+        """One-word aliases whose key (or stem) ends in `form`, with 3 or more letters before it."""
+        back = form[::-1]
+        forms = self._head_forms
+        lo = bisect.bisect_left(forms, back)
+        hi = bisect.bisect_left(forms, back + "\U0010ffff", lo)
+        return [self._head_aliases[i] for i in range(lo, hi) if len(forms[i]) - len(back) >= 3]
 
     # --- public API -------------------------------------------------------------------------
 
@@ -323,24 +498,79 @@ class Matcher:
             return []
         hits = self._alias_hits(tokens)
         terms = query_terms(tokens)
-        text = self._index.search(terms)
-        by_cover = sorted((h.coverage for h in text.values()), reverse=True)[:2]
+        text = self._index.scores(terms)
+        by_cover = text.top_two()
         howto = is_howto(query)
-        candidates = [
-            self._combine(
-                entry_id,
-                hits.get(entry_id),
-                text.get(entry_id),
-                tokens,
-                terms,
-                hits,
-                _rival_cover(by_cover, text.get(entry_id)),
-                howto,
+        if self.exhaustive:
+            found = {self._index.ids[d] for d in text.hits.tolist()}
+        else:
+            found = self._text_candidates(text, terms, tokens, limit)
+        candidates = []
+        for entry_id in hits.keys() | found:
+            hit = text.get(entry_id)
+            candidates.append(
+                self._combine(
+                    entry_id,
+                    hits.get(entry_id),
+                    hit,
+                    tokens,
+                    terms,
+                    hits,
+                    _rival_cover(by_cover, hit),
+                    howto,
+                )
             )
-            for entry_id in hits.keys() | text.keys()
-        ]
         kept = [c for c in candidates if c is not None and c.score > 0]
         return sorted(kept, key=_rank_key)[:limit]
+
+    def _text_candidates(
+        self, text: TextScores, terms: list[QueryWord], tokens: list[Token], limit: int
+    ) -> set[str]:
+        """The entries found only by their text that can still reach the top `limit`.
+
+        Found by text alone, an entry scores `text_floor + text_span * coverage`, capped below
+        "did you mean" unless it is clear (`_combine`): so among the unclear ones the order is
+        by coverage, then id. An entry is clear only when its coverage leads every other entry
+        by `text_lead` (then it has the best coverage of all) or when one everyday word that
+        names it is all the question is about (`_named_alone`): those are taken by coverage
+        too. Every other entry is beaten by `limit` of these and is left out.
+        """
+        if not len(text):
+            return set()
+        core = 0
+        for j, word in enumerate(terms):
+            if not word.optional:
+                core |= 1 << j
+        found = text.matched & np.int64(core)
+        chosen = self._top(text, np.flatnonzero(found != 0), limit)
+        for j, word in enumerate(terms):
+            if word.optional or not word.everyday or self._named_by.get(word.text, 0) > 1:
+                continue
+            if not all(
+                tok.text == word.text or not _informative(tok) or tok.text in JUDGING_WORDS
+                for tok in tokens
+            ):
+                continue
+            named = {e for f in inflections(word.text) for e in self._naming.get(f, ())}
+            docs = np.array(sorted(self._index.number[e] for e in named), dtype=np.int64)
+            if not len(docs):
+                continue
+            at = np.searchsorted(text.hits, docs)
+            inside = at < len(text.hits)
+            at = at[inside]
+            at = at[text.hits[at] == docs[inside]]
+            chosen |= self._top(text, at[found[at] == np.int64(1 << j)], limit)
+        return chosen
+
+    def _top(self, text: TextScores, at: Ints, limit: int) -> set[str]:
+        """The ids of the `limit` hits at positions `at` with the best coverage, then lowest id."""
+        if len(at) > limit:
+            cover = text.coverage[at]
+            kth = np.partition(cover, len(cover) - limit)[len(cover) - limit]
+            better = at[cover > kth]
+            tied = at[cover == kth][: limit - len(better)]
+            at = np.concatenate((better, tied))
+        return {self._index.ids[d] for d in text.hits[at].tolist()}
 
     # --- the alias signal -------------------------------------------------------------------
 
@@ -434,7 +664,7 @@ class Matcher:
                 )
             if len(words) == 1 and zipf(words[0].text) < COMMON_ALIAS_ZIPF:
                 forms = {window, *(k[3:] for k in skeys)}
-                for c in sorted({c for f in forms if len(f) >= 5 for c in self._heads.get(f, ())}):
+                for c in sorted({c for f in forms if len(f) >= 5 for c in self._heads(f)}):
                     alias = self._aliases[c]
                     if not alias.strict and len(alias.key) >= len(window) + 3:
                         offer(_Hit(t.compound_score, alias, start, end, "compound"))
@@ -456,18 +686,37 @@ class Matcher:
         Exact hits are dictionary lookups. Typos are scored with OSA distance, but only for
         windows whose everyday words all occur in some alias (an everyday word is never a typo
         of another word), and only against aliases with the same first letter and a length that
-        can still reach the cutoff: this keeps a question well under two milliseconds.
+        can still reach the cutoff. The typo index (`_TypoIndex`) narrows those down to the
+        few keys that can reach the cutoff at all; the pairs come in the same order as from the
+        exhaustive scorer, so ties are resolved the same way.
         """
         groups: dict[tuple[int, str], list[int]] = {}
         for r, (window, _skeys, _start, _end, words) in enumerate(windows):
             for c in self._by_key.get(window, ()):
                 yield r, c, 1.0
-            group = (len(window), window[:1])
-            if group in self._key_groups and all(
-                tok.text in self._alias_words or zipf(tok.text) < COMMON_ZIPF for tok in words
-            ):
-                groups.setdefault(group, []).append(r)
+            if all(tok.text in self._alias_words or zipf(tok.text) < COMMON_ZIPF for tok in words):
+                groups.setdefault((len(window), window[:1]), []).append(r)
+        if self._typos is not None:
+            for rows in groups.values():
+                for r in rows:
+                    window = windows[r][0]
+                    found = self._typos.candidates(window).tolist()
+                    if not found:
+                        continue
+                    scores = process.cdist(
+                        [window],
+                        [self._keys[c] for c in found],
+                        scorer=OSA.normalized_similarity,
+                        score_cutoff=TYPO_CUTOFF,
+                        dtype=np.float32,
+                        workers=1,
+                    )[0]
+                    for j in np.flatnonzero((scores > 0) & (scores < 1)).tolist():
+                        yield r, found[j], float(scores[j])
+            return
         for group, rows in groups.items():
+            if group not in self._key_groups:
+                continue
             keys, indexes = self._key_groups[group]
             scores = process.cdist(
                 [windows[r][0] for r in rows],

@@ -1,19 +1,28 @@
-"""A small BM25 index over the entries' own words: titles, aliases, summaries and critiques.
+"""A BM25 index over the entries' own words: titles, aliases, summaries and critiques.
 
-Guarantees: pure Python, built once per knowledge-base snapshot (a fraction of a second for a
-few hundred entries), and a query costs a few dict lookups per word plus a pass over the
-postings of those words. Terms are language-tagged Snowball stems (knowledge.text.stems): Danish
-text is indexed with the Danish stemmer, English with the English one, and a question word is
-looked up in both, so word order, plurals and Danish definite forms do not matter. A query word that is the head or the modifier of a compound in an entry
-("støvsugere" in "robotstøvsugere") counts at half weight.
+Guarantees: built once per knowledge-base snapshot from per-entry documents (`TextDoc`, which a
+rebuild after an edit reuses for every unchanged entry), and a query costs a few array
+operations per question word, however many entries share that word: postings are numpy arrays
+and the scores of all entries are computed at once (`TextScores`), so the matcher can take the
+few entries worth ranking without touching the rest. The scores are the same, bit for bit, as
+adding them up entry by entry in word order.
+
+Terms are language-tagged Snowball stems (knowledge.text.stems): Danish text is indexed with
+the Danish stemmer, English with the English one, and a question word is looked up in both, so
+word order, plurals and Danish definite forms do not matter. A query word that is the head or
+the modifier of a compound in an entry ("støvsugere" in "robotstøvsugere") counts at half weight.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+import sys
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
 
 from knowledge.frequency import COMMON_ZIPF, STOP_ZIPF, zipf
 from knowledge.text import FILLER_WORDS, NEUTRAL_WORDS, SHOPPING_WORDS, Token, analyse, inflections
@@ -24,6 +33,15 @@ AFFIX_WEIGHT = 0.5
 """A compound part counts half: "støvsuger" is related to "robotstøvsuger", not the same."""
 MIN_AFFIX = 4
 """Compound parts shorter than this ("sko", "bag") are too ambiguous to match inside words."""
+MAX_WORDS = 62
+"""Question words are tracked as bits of one integer per entry (a question has at most 40)."""
+_CACHE_ELEMENTS = 1_000_000
+"""Postings kept per index for words asked before (about 12 MB at most)."""
+
+Ints = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float64]
+_NO_INTS: Ints = np.zeros(0, dtype=np.int64)
+_NO_FLOATS: Floats = np.zeros(0, dtype=np.float64)
 
 
 def _meaningful(tok: Token) -> bool:
@@ -65,7 +83,7 @@ def query_terms(tokens: Iterable[Token]) -> list[QueryWord]:
                 optional=tok.text in NEUTRAL_WORDS or tok.text in SHOPPING_WORDS,
                 everyday=zipf(tok.text) >= COMMON_ZIPF,
             )
-    return list(words.values())
+    return list(words.values())[:MAX_WORDS]
 
 
 @dataclass(frozen=True)
@@ -85,92 +103,206 @@ class TextHit:
     """The matched question words found as whole words, not only inside a compound."""
 
 
+@dataclass(frozen=True, slots=True)
+class TextDoc:
+    """One entry's indexed text: its terms with field-weighted counts, and its folded words."""
+
+    terms: tuple[str, ...]
+    counts: tuple[float, ...]
+    length: float
+    surface: tuple[str, ...]
+
+
+def text_doc(fields: Sequence[tuple[str, str, float]]) -> TextDoc:
+    """The document for one entry from (language, text, field weight) triples."""
+    counts: dict[str, float] = {}
+    length = 0.0
+    surface: set[str] = set()
+    for lang, text, weight in fields:
+        tokens = analyse(text)
+        surface.update(tok.text for tok in tokens)
+        for term in index_terms(tokens, lang):
+            counts[term] = counts.get(term, 0.0) + weight
+            length += weight
+    intern = sys.intern
+    return TextDoc(
+        tuple(intern(t) for t in counts),
+        tuple(counts.values()),
+        length,
+        tuple(sorted(intern(w) for w in surface)),
+    )
+
+
+class _Postings:
+    """term → (documents, counts) as slices of two flat arrays (compressed rows)."""
+
+    def __init__(self, rows: dict[str, tuple[list[int], list[float]]]) -> None:
+        self.row = {term: i for i, term in enumerate(rows)}
+        sizes = [len(docs) for docs, _ in rows.values()]
+        self.start = np.zeros(len(sizes) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=self.start[1:])
+        self.docs = np.fromiter(
+            (d for docs, _ in rows.values() for d in docs), dtype=np.int64, count=sum(sizes)
+        )
+        self.counts = np.fromiter(
+            (c for _, counts in rows.values() for c in counts),
+            dtype=np.float64,
+            count=sum(len(counts) for _, counts in rows.values()),
+        )
+        self.bounds = [
+            (int(a), int(b)) for a, b in zip(self.start[:-1], self.start[1:], strict=True)
+        ]
+
+    def __contains__(self, term: str) -> bool:
+        return term in self.row
+
+    def docs_of(self, term: str) -> Ints:
+        i = self.row.get(term)
+        if i is None:
+            return _NO_INTS
+        a, b = self.bounds[i]
+        return self.docs[a:b]
+
+    def get(self, term: str) -> tuple[Ints, Floats]:
+        i = self.row.get(term)
+        if i is None:
+            return _NO_INTS, _NO_FLOATS
+        a, b = self.bounds[i]
+        return self.docs[a:b], self.counts[a:b]
+
+    def size(self, term: str) -> int:
+        a, b = self.bounds[self.row[term]]
+        return b - a
+
+
+class TextScores:
+    """BM25 coverage of one question for every entry at once (arrays over the entries hit)."""
+
+    def __init__(
+        self,
+        index: TextIndex,
+        words: list[str],
+        hits: Ints,
+        coverage: Floats,
+        known: Floats,
+        bm25: Floats,
+        matched: Ints,
+        exact: Ints,
+    ) -> None:
+        self.index = index
+        self.words = words
+        self.hits = hits
+        """Entry numbers (positions in `index.ids`, which is sorted) that share a word."""
+        self.coverage = coverage
+        self.known = known
+        self.bm25 = bm25
+        self.matched = matched
+        """Per hit: bit j set when question word j is found in the entry."""
+        self.exact = exact
+        self._where = {int(d): i for i, d in enumerate(hits.tolist())} if len(hits) < 64 else None
+
+    def __len__(self) -> int:
+        return len(self.hits)
+
+    def position(self, doc: int) -> int | None:
+        """Where entry number `doc` is in `hits`, or None when it shares no word."""
+        if self._where is not None:
+            return self._where.get(doc)
+        i = int(np.searchsorted(self.hits, doc))
+        return i if i < len(self.hits) and int(self.hits[i]) == doc else None
+
+    def get(self, entry_id: str) -> TextHit | None:
+        """The entry's text hit, or None when it shares no word with the question."""
+        doc = self.index.number.get(entry_id)
+        i = None if doc is None else self.position(doc)
+        return None if i is None else self.hit(i)
+
+    def hit(self, i: int) -> TextHit:
+        """The `TextHit` of the `i`-th entry hit."""
+        matched = int(self.matched[i])
+        exact = int(self.exact[i]) & matched
+        return TextHit(
+            self.index.ids[int(self.hits[i])],
+            float(self.coverage[i]),
+            float(self.bm25[i]),
+            self._words(matched),
+            float(self.known[i]),
+            self._words(exact),
+        )
+
+    def _words(self, bits: int) -> frozenset[str]:
+        return frozenset(w for j, w in enumerate(self.words) if bits >> j & 1)
+
+    def all(self) -> dict[str, TextHit]:
+        """Every entry that shares at least one word with the question."""
+        return {h.entry_id: h for h in map(self.hit, range(len(self.hits)))}
+
+    def top_two(self) -> list[float]:
+        """The two best coverages (fewer when fewer entries are hit), best first."""
+        if len(self.coverage) <= 2:
+            return sorted(self.coverage.tolist(), reverse=True)
+        part = np.partition(self.coverage, len(self.coverage) - 2)[-2:]
+        return sorted(part.tolist(), reverse=True)
+
+
 class TextIndex:
     """BM25 over weighted fields of each entry; terms are language-tagged stems."""
 
-    def __init__(self, docs: dict[str, Sequence[tuple[str, str, float]]]) -> None:
-        """`docs` maps an entry id to (language, text, field weight) triples."""
-        self.ids = list(docs)
-        postings: dict[str, dict[int, float]] = defaultdict(dict)
+    def __init__(self, docs: Mapping[str, TextDoc]) -> None:
+        """`docs` maps an entry id to its document (see `text_doc`)."""
+        self.ids = sorted(docs)
+        self.number = {entry_id: i for i, entry_id in enumerate(self.ids)}
+        rows: dict[str, tuple[list[int], list[float]]] = {}
+        words: dict[str, tuple[list[int], list[float]]] = {}
         lengths: list[float] = []
-        self.surface: list[frozenset[str]] = []
         for i, entry_id in enumerate(self.ids):
-            length = 0.0
-            surface: set[str] = set()
-            for lang, text, weight in docs[entry_id]:
-                tokens = analyse(text)
-                surface.update(tok.text for tok in tokens)
-                for term in index_terms(tokens, lang):
-                    postings[term][i] = postings[term].get(i, 0.0) + weight
-                    length += weight
-            lengths.append(length or 1.0)
-            self.surface.append(frozenset(surface))
-        self.postings = dict(postings)
+            doc = docs[entry_id]
+            for term, count in zip(doc.terms, doc.counts, strict=True):
+                row = rows.get(term)
+                if row is None:
+                    rows[term] = ([i], [count])
+                else:
+                    row[0].append(i)
+                    row[1].append(count)
+            for word in doc.surface:
+                found = words.get(word)
+                if found is None:
+                    words[word] = ([i], [])
+                else:
+                    found[0].append(i)
+            lengths.append(doc.length or 1.0)
+        self.postings = _Postings(rows)
+        self.surface = _Postings(words)
         n = max(1, len(self.ids))
         self.avg_length = sum(lengths) / n if lengths else 1.0
-        self.norms = [K1 * (1 - B + B * length / self.avg_length) for length in lengths]
-        self.idf = {
-            t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self.postings.items()
-        }
+        self.norms: Floats = np.array(
+            [K1 * (1 - B + B * length / self.avg_length) for length in lengths], dtype=np.float64
+        )
+        self.idf = {t: _idf(n, len(d)) for t, (d, _) in rows.items()}
         self.max_idf = math.log(1 + (n + 0.5) / 0.5)
-        affixes: dict[str, set[str]] = defaultdict(set)
-        for term in self.postings:
-            tag, word = term[:3], term[3:]
-            for size in range(MIN_AFFIX, len(word) - 2):
-                affixes[tag + word[:size]].add(term)
-                affixes[tag + word[-size:]].add(term)
-        self.affixes = {k: frozenset(v) for k, v in affixes.items()}
+        # Terms sorted forwards and backwards, for "which terms start or end with this part".
+        self._forward = sorted(rows)
+        self._backward = sorted(t[:3] + t[:2:-1] for t in rows)
+        self._cache: dict[tuple[str, tuple[str, ...], bool], tuple[Ints, Floats, Ints]] = {}
+        self._cached = 0
 
     def weight(self, word: QueryWord) -> float:
         """How informative a question word is: its best IDF, or the maximum for unknown words."""
         known = [self.idf[f] for f in word.forms if f in self.idf]
         return max(known) if known else self.max_idf
 
-    def search(self, words: Sequence[QueryWord]) -> dict[str, TextHit]:
-        """Entries that share at least one word with the question, with coverage and BM25."""
-        if not words:
-            return {}
-        weights = [self.weight(w) for w in words]
-        required = sum(w for word, w in zip(words, weights, strict=True) if not word.optional)
-        scores: dict[int, float] = defaultdict(float)
-        extra: dict[int, float] = defaultdict(float)
-        known = 0.0
-        matched: dict[int, set[str]] = defaultdict(set)
-        exact: dict[int, set[str]] = defaultdict(set)
-        for word, weight in zip(words, weights, strict=True):
-            found: dict[int, float] = {}
-            for form in word.forms:
-                for doc, tf in self.postings.get(form, {}).items():
-                    found[doc] = max(found.get(doc, 0.0), tf)
-                    exact[doc].add(word.text)
-                if word.everyday:
-                    continue
-                for part in (*self.affixes.get(form, ()), *self._parts(form)):
-                    for doc, tf in self.postings[part].items():
-                        found[doc] = max(found.get(doc, 0.0), tf * AFFIX_WEIGHT)
-            if word.everyday:
-                forms = inflections(word.text)
-                found = {d: tf for d, tf in found.items() if forms & self.surface[d]}
-            if found and not word.optional:
-                known += weight
-            for doc, tf in found.items():
-                # Saturated term frequency in 0..1: one title/alias hit (weight 3) is worth most.
-                gain = weight * tf / (tf + self.norms[doc])
-                scores[doc] += gain
-                if word.optional:
-                    extra[doc] += weight
-                matched[doc].add(word.text)
-        return {
-            self.ids[doc]: TextHit(
-                self.ids[doc],
-                round(score / ((required + extra[doc]) or 1.0), 4),
-                round(score * (K1 + 1), 4),
-                frozenset(matched[doc]),
-                round(score / ((known + extra[doc]) or 1.0), 4),
-                frozenset(exact[doc] & matched[doc]),
-            )
-            for doc, score in scores.items()
-        }
+    def affix_terms(self, form: str) -> list[str]:
+        """Terms of which `form` is a compound part: a prefix or suffix of 4 or more letters,
+        with at least 3 more letters in the term ("da:robot" in "da:robotstovsug")."""
+        tag, word = form[:3], form[3:]
+        if len(word) < MIN_AFFIX:
+            return []
+        out = [t for t in _starting(self._forward, form) if len(t) - len(form) >= 3]
+        back = tag + word[::-1]
+        out += [
+            t[:3] + t[:2:-1] for t in _starting(self._backward, back) if len(t) - len(back) >= 3
+        ]
+        return out
 
     def _parts(self, form: str) -> list[str]:
         """Index terms a long question word is built from ("festivalgæster" → "festival")."""
@@ -180,3 +312,128 @@ class TextIndex:
         pieces = {word[:size] for size in range(MIN_AFFIX + 1, len(word) - 2)}
         pieces |= {word[-size:] for size in range(MIN_AFFIX + 1, len(word) - 2)}
         return [tag + p for p in pieces if tag + p in self.postings]
+
+    def found(self, word: QueryWord) -> tuple[Ints, Floats, Ints]:
+        """(entries, best count, entries that have the word whole) for one question word.
+
+        An entry counts by the best of: one of the word's stems (full count), or a term the
+        word is a compound part of, or a part of the word (half count). An everyday word counts
+        only as itself or a plain inflection, in entries whose text has such a form.
+        """
+        key = (word.text, word.forms, word.everyday)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        doc_parts: list[Ints] = []
+        count_parts: list[Floats] = []
+        for form in dict.fromkeys(word.forms):
+            docs, counts = self.postings.get(form)
+            if len(docs):
+                doc_parts.append(docs)
+                count_parts.append(counts)
+        exact = (
+            doc_parts[0]
+            if len(doc_parts) == 1
+            else np.unique(np.concatenate(doc_parts))
+            if doc_parts
+            else _NO_INTS
+        )
+        if not word.everyday:
+            parts = dict.fromkeys(
+                t for form in word.forms for t in (*self.affix_terms(form), *self._parts(form))
+            )
+            for term in parts:
+                docs, counts = self.postings.get(term)
+                doc_parts.append(docs)
+                count_parts.append(counts * AFFIX_WEIGHT)
+        if not doc_parts:
+            result = (_NO_INTS, _NO_FLOATS, exact)
+        elif len(doc_parts) == 1:
+            result = (doc_parts[0], count_parts[0], exact)
+        else:
+            docs = np.concatenate(doc_parts)
+            counts = np.concatenate(count_parts)
+            order = np.argsort(docs, kind="stable")
+            docs, counts = docs[order], counts[order]
+            starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]])
+            result = (docs[starts], np.maximum.reduceat(counts, starts), exact)
+        if word.everyday and len(result[0]):
+            allowed = [self.surface.docs_of(f) for f in inflections(word.text)]
+            keep = np.isin(result[0], np.concatenate(allowed))
+            result = (result[0][keep], result[1][keep], exact)
+        self._cached += len(result[0]) + len(exact)
+        if self._cached > _CACHE_ELEMENTS:
+            self._cache.clear()
+            self._cached = 0
+        self._cache[key] = result
+        return result
+
+    def scores(self, words: Sequence[QueryWord]) -> TextScores:
+        """BM25 coverage of the question for every entry that shares at least one word."""
+        n = len(self.ids)
+        names = [w.text for w in words]
+        if not words or not n:
+            return TextScores(
+                self, names, _NO_INTS, _NO_FLOATS, _NO_FLOATS, _NO_FLOATS, _NO_INTS, _NO_INTS
+            )
+        weights = [self.weight(w) for w in words]
+        required = sum(w for word, w in zip(words, weights, strict=True) if not word.optional)
+        score = np.zeros(n, dtype=np.float64)
+        extra = np.zeros(n, dtype=np.float64)
+        matched = np.zeros(n, dtype=np.int64)
+        exact = np.zeros(n, dtype=np.int64)
+        known = 0.0
+        hit = np.zeros(n, dtype=np.bool_)
+        any_hit = False
+        for j, (word, weight) in enumerate(zip(words, weights, strict=True)):
+            docs, counts, whole = self.found(word)
+            bit = np.int64(1 << j)
+            if len(whole):
+                exact[whole] |= bit
+            if not len(docs):
+                continue
+            if not word.optional:
+                known += weight
+            # Saturated term frequency in 0..1: one title/alias hit (weight 3) is worth most.
+            score[docs] += weight * counts / (counts + self.norms[docs])
+            if word.optional:
+                extra[docs] += weight
+            matched[docs] |= bit
+            hit[docs] = True
+            any_hit = True
+        if not any_hit:
+            return TextScores(
+                self, names, _NO_INTS, _NO_FLOATS, _NO_FLOATS, _NO_FLOATS, _NO_INTS, _NO_INTS
+            )
+        docs = np.flatnonzero(hit)
+        s = score[docs]
+        e = extra[docs]
+        need = required + e
+        need[need == 0.0] = 1.0
+        have = known + e
+        have[have == 0.0] = 1.0
+        return TextScores(
+            self,
+            names,
+            docs,
+            np.round(s / need, 4),
+            np.round(s / have, 4),
+            np.round(s * (K1 + 1), 4),
+            matched[docs],
+            exact[docs],
+        )
+
+    def search(self, words: Sequence[QueryWord]) -> dict[str, TextHit]:
+        """Entries that share at least one word with the question, with coverage and BM25."""
+        return self.scores(words).all()
+
+
+def _starting(terms: list[str], prefix: str) -> list[str]:
+    """The terms of a sorted list that start with `prefix`."""
+    lo = bisect.bisect_left(terms, prefix)
+    hi = bisect.bisect_left(terms, prefix + "\U0010ffff", lo)
+    return terms[lo:hi]
+
+
+def _idf(n: int, df: int) -> float:
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))

@@ -28,7 +28,7 @@ from bot.core.stats import StatsReport, build_report
 from db import repo
 from db.engine import make_engine, make_sessionmaker
 from db.migrate import current, upgrade
-from knowledge.loader import load_knowledge_base
+from knowledge.loader import KnowledgeBase, load_knowledge_base
 
 T = TypeVar("T")
 Work = Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]]
@@ -79,6 +79,18 @@ async def cmd_db_purge(args: argparse.Namespace, settings: Settings, out: TextIO
     return 0
 
 
+async def _report(settings: Settings, days: int, kb: KnowledgeBase | None) -> StatsReport:
+    verdict_of = {rid: r.entry.verdict.value for rid, r in kb.entries.items()} if kb else {}
+    threshold = settings.match_answer_threshold
+    try:
+        return await _with_db(
+            settings,
+            lambda sm: build_report(sm, days, answer_threshold=threshold, verdict_of=verdict_of),
+        )
+    except DB_ERRORS as exc:
+        raise _db_failure("cannot read statistics", exc) from None
+
+
 async def cmd_stats(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     """Usage statistics as a table, JSON or CSV; optionally a PNG chart and an HTML report."""
     if args.days < 1:
@@ -91,19 +103,7 @@ async def cmd_stats(args: argparse.Namespace, settings: Settings, out: TextIO) -
             raise CliError(f"cannot write {what}: folder {target.parent} does not exist")
     # The verdicts and titles come from the knowledge base; statistics work without it.
     kb = (await asyncio.to_thread(load_knowledge_base, settings.knowledge_root)).kb
-    verdict_of = {rid: r.entry.verdict.value for rid, r in kb.entries.items()} if kb else {}
-    try:
-        report = await _with_db(
-            settings,
-            lambda sm: build_report(
-                sm,
-                days,
-                answer_threshold=settings.match_answer_threshold,
-                verdict_of=verdict_of,
-            ),
-        )
-    except DB_ERRORS as exc:
-        raise _db_failure("cannot read statistics", exc) from None
+    report = await _report(settings, days, kb)
     png = await asyncio.to_thread(render_chart, report, "en") if chart or html else b""
     if chart is not None:
         _write(chart, png, "the chart")

@@ -57,10 +57,22 @@ def report_html(
 ) -> str:
     """The report page for one period: chart, figures, the 30-day rule, verdicts, entries and
     the curators' worklist."""
-    generated = generated or dt.datetime.now(dt.UTC)
+    parts = _head(report, generated or dt.datetime.now(dt.UTC))
+    if chart_png:
+        data = base64.b64encode(chart_png).decode("ascii")
+        parts.append(
+            f'<img class="chart" alt="Questions and the 30-day rule, {report.days} days" '
+            f'src="data:image/png;base64,{data}">'
+        )
+    parts += _figures(report) + _entries(report, titles) + _worklist(report)
+    parts.append("</body></html>\n")
+    return "\n".join(parts)
+
+
+def _head(report: StatsReport, generated: dt.datetime) -> list[str]:
     first = report.since.date()
     last = first + dt.timedelta(days=report.days - 1)
-    parts = [
+    return [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -70,24 +82,23 @@ def report_html(
         f'<p class="meta">{first:%Y-%m-%d} to {last:%Y-%m-%d} (UTC) · generated '
         f"{generated:%Y-%m-%d %H:%M} UTC</p>",
     ]
-    if chart_png:
-        data = base64.b64encode(chart_png).decode("ascii")
-        parts.append(
-            f'<img class="chart" alt="Questions and the 30-day rule, {report.days} days" '
-            f'src="data:image/png;base64,{data}">'
-        )
-    figures = report.measures()
-    rule = report.rule_measures()
+
+
+def _figures(report: StatsReport) -> list[str]:
     verdicts = [(v.verdict, v.helpful, v.not_helpful, _percent(v.share)) for v in report.verdicts]
-    parts += [
+    return [
         '<div class="grid"><section><h2>Questions</h2>',
-        _table(("measure", "value"), figures, {1}),
+        _table(("measure", "value"), report.measures(), {1}),
         "</section><section><h2>The 30-day rule</h2>",
-        _table(("measure", "value"), rule, {1}),
+        _table(("measure", "value"), report.rule_measures(), {1}),
         "</section><section><h2>Helpful share by verdict</h2>",
         _table(("verdict", "helpful", "not helpful", "share"), verdicts, {1, 2, 3}),
         "</section></div>",
     ]
+
+
+def _entries(report: StatsReport, titles: dict[str, str]) -> list[str]:
+    parts: list[str] = []
     if report.top_entries:
         top = [(titles.get(e, e), e, n) for e, n in report.top_entries]
         parts += ["<h2>Top entries</h2>", _table(("entry", "id", "answers"), top, {2})]
@@ -97,23 +108,17 @@ def report_html(
             "<h2>Entries, worst helpful share first</h2>",
             _table(("entry", "answers", "helpful", "not helpful"), rated, {1, 2, 3}),
         ]
+    return parts
+
+
+def _worklist(report: StatsReport) -> list[str]:
     work = report.worklist
-    parts.append(
+    parts = [
         f"<h2>Unanswered questions by product ({len(work.gaps)} groups from "
         f"{work.questions} questions)</h2>"
-    )
+    ]
     if work.gaps:
-        body = "".join(
-            f'<tr><td class="n">{g.count}</td><td class="n">{g.users}</td>'
-            f"<td>{escape(g.label)}"
-            + (
-                f'<div class="also">also: {escape(" | ".join(g.examples))}</div>'
-                if g.examples
-                else ""
-            )
-            + "</td></tr>"
-            for g in work.gaps[:50]
-        )
+        body = "".join(_gap_row(g.count, g.users, g.label, g.examples) for g in work.gaps[:50])
         parts.append(
             '<table><thead><tr><th class="n">count</th><th class="n">people</th>'
             f"<th>question</th></tr></thead><tbody>{body}</tbody></table>"
@@ -129,5 +134,12 @@ def report_html(
         parts.append(_table(("count", "question", "entry", "why"), rows, {0}))
     else:
         parts.append("<p>None in the period.</p>")
-    parts.append("</body></html>\n")
-    return "\n".join(parts)
+    return parts
+
+
+def _gap_row(count: int, users: int, label: str, examples: Sequence[str]) -> str:
+    also = f'<div class="also">also: {escape(" | ".join(examples))}</div>' if examples else ""
+    return (
+        f'<tr><td class="n">{count}</td><td class="n">{users}</td>'
+        f"<td>{escape(label)}{also}</td></tr>"
+    )

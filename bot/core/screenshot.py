@@ -227,6 +227,20 @@ def pick_product(
                 texts, caption.strip(), said, shop_id, shop_name, seconds, from_caption=True
             )
 
+    best = _best_window(ocr, matcher)
+    if best is not None:
+        return ScreenshotReading(texts, best[1], best[2], shop_id, shop_name, seconds)
+    if caption and caption.strip():
+        said = matcher.match(caption)
+        if said.kind == "suggestions":
+            return ScreenshotReading(
+                texts, caption.strip(), said, shop_id, shop_name, seconds, from_caption=True
+            )
+    return ScreenshotReading(texts, None, None, shop_id, shop_name, seconds)
+
+
+def _best_window(ocr: list[OcrLine], matcher: Matcher) -> tuple[Any, str, MatchResult] | None:
+    """The window of one to three title-like lines that gives the most specific answer."""
     kept = [line for line in ocr if line.confidence >= MIN_CONFIDENCE and not is_chrome(line.text)]
     heights = [line.height for line in kept if line.height > 0]
     typical = statistics.median(heights) if heights else 0.0
@@ -249,23 +263,11 @@ def pick_product(
             # Titles are set larger than the chrome: up to 8 points for a line twice the median.
             size_bonus = 8.0 * min(1.0, max(0.0, height / typical - 1.0)) if typical else 0.0
             # Best score first; then the fewest lines; then the highest on the page.
-            key = (
-                result.score + size_bonus + _specificity(text, result, matcher),
-                -float(size),
-                -float(window[0].top),
-            )
+            score = result.score + size_bonus + _specificity(text, result, matcher)
+            key = (score, -float(size), -float(window[0].top))
             if best is None or key > best[0]:
                 best = (key, text, result)
-
-    if best is not None:
-        return ScreenshotReading(texts, best[1], best[2], shop_id, shop_name, seconds)
-    if caption and caption.strip():
-        said = matcher.match(caption)
-        if said.kind == "suggestions":
-            return ScreenshotReading(
-                texts, caption.strip(), said, shop_id, shop_name, seconds, from_caption=True
-            )
-    return ScreenshotReading(texts, None, None, shop_id, shop_name, seconds)
+    return best
 
 
 def _specificity(text: str, result: MatchResult, matcher: Matcher) -> float:

@@ -249,42 +249,27 @@ def verdict_line(report: StatsReport, lang: str) -> str:
     return " · ".join(parts)
 
 
+def _totals(report: StatsReport, lang: str) -> list[str]:
+    """The caption's lines of totals: questions, outcomes, rates, the 30-day rule."""
+    s, r = report.summary, report.reminders
+    kinds = {k: s[k] for k in ("answered", "suggestions", "unanswered")}
+    rates = {
+        "rate": f"{report.answer_rate:.0%}",
+        "helpful": f"{report.helpful_share:.0%}",
+        "clicks": s["helpful"] + s["not_helpful"],
+    }
+    rule = {k: r[k] for k in ("set", "passed", "still_want", "no_answer")}
+    return [
+        escape(t("stats.totals", lang, questions=s["questions"], users=s["users"])),
+        escape(t("stats.kinds", lang, **kinds)),
+        escape(t("stats.rates", lang, **rates)),
+        escape(t("stats.reminders", lang, **rule)),
+    ]
+
+
 def caption_html(report: StatsReport, lang: str, titles: dict[str, str]) -> str:
     """The /stats caption (≤ 1024 characters, Telegram's caption limit)."""
-    s = report.summary
-    r = report.reminders
-    lines = [
-        f"<b>{escape(t('stats.title', lang, days=report.days))}</b>",
-        escape(t("stats.totals", lang, questions=s["questions"], users=s["users"])),
-        escape(
-            t(
-                "stats.kinds",
-                lang,
-                answered=s["answered"],
-                suggestions=s["suggestions"],
-                unanswered=s["unanswered"],
-            )
-        ),
-        escape(
-            t(
-                "stats.rates",
-                lang,
-                rate=f"{report.answer_rate:.0%}",
-                helpful=f"{report.helpful_share:.0%}",
-                clicks=s["helpful"] + s["not_helpful"],
-            )
-        ),
-        escape(
-            t(
-                "stats.reminders",
-                lang,
-                set=r["set"],
-                passed=r["passed"],
-                still_want=r["still_want"],
-                no_answer=r["no_answer"],
-            )
-        ),
-    ]
+    lines = [f"<b>{escape(t('stats.title', lang, days=report.days))}</b>", *_totals(report, lang)]
     by_verdict = verdict_line(report, lang)
     if by_verdict:
         lines.append(escape(t("stats.verdicts", lang, shares=by_verdict)))

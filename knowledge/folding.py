@@ -32,7 +32,17 @@ _DIGRAPH_MAP = {"aa": "a", "ae": "a", "oe": "o"}
 def strip_invisible(text: str) -> str:
     """Remove zero-width and direction-control characters and other controls."""
     text = text.translate(_INVISIBLE)
+    # Fast paths, same result: every character of category C is unprintable, so a printable
+    # text (once the usual line breaks and tabs are spaces) has none to replace.
+    if text.isprintable():
+        return text
+    spaced = text.translate(_WHITESPACE_CONTROLS)
+    if spaced.isprintable():
+        return spaced
     return "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+
+
+_WHITESPACE_CONTROLS = str.maketrans("\n\r\t\v\f", "     ")
 
 
 _ASCII_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -182,21 +183,31 @@ class _EntryParts:
     """What the matcher derives from one entry alone (reused while the entry is unchanged)."""
 
     entry: Entry
-    aliases: tuple[tuple[_Alias, str, str, tuple[str, ...]], ...]
-    """(alias, stem key, phrase key or "", reversed compound-head forms) per distinct alias."""
+    aliases: tuple[tuple[_Alias, str, str, tuple[str, ...], tuple[str, ...]], ...]
+    """(alias, stem key, phrase key or "", reversed compound-head forms, letter pairs of the
+    key for the typo index) per distinct alias."""
     doc: TextDoc
 
 
 def _entry_parts(entry_id: str, entry: Entry) -> _EntryParts:
     seen: set[str] = set()
-    aliases: list[tuple[_Alias, str, str, tuple[str, ...]]] = []
+    aliases: list[tuple[_Alias, str, str, tuple[str, ...], tuple[str, ...]]] = []
+    analysed: dict[str, list[Token]] = {}
+
+    def tokens_of(text: str) -> list[Token]:
+        # Titles and aliases are both names and indexed text: analyse each text once.
+        tokens = analysed.get(text)
+        if tokens is None:
+            tokens = analysed[text] = analyse(text)
+        return tokens
+
     for lang, text in entry_aliases(entry):
         key = alias_key(text)
         if not key or key in seen:
             continue
         seen.add(key)
         shown = alias_text(text)
-        tokens = analyse(shown)
+        tokens = tokens_of(shown)
         words = [tok.text for tok in tokens]
         alias = _Alias(
             sys.intern(key),
@@ -210,8 +221,9 @@ def _entry_parts(entry_id: str, entry: Entry) -> _EntryParts:
         full = "".join(words)
         phrase = full if len(words) > 1 and full != key else ""  # "bedst før": "før" is filler
         heads = tuple(dict.fromkeys((key[::-1], skey[3:][::-1]))) if len(words) == 1 else ()
-        aliases.append((alias, skey, phrase, heads))
-    return _EntryParts(entry, tuple(aliases), text_doc(_fields(entry)))
+        pairs = tuple(_letter_pairs(key)) if len(key) > _EXACT_ONLY else ()
+        aliases.append((alias, skey, phrase, heads, pairs))
+    return _EntryParts(entry, tuple(aliases), text_doc(_fields(entry), tokens_of))
 
 
 def _letter_pairs(text: str) -> list[str]:
@@ -235,6 +247,9 @@ def _least_shared(length: int) -> int:
     return min(m - 2 * (m // 4) for m in range(length, max(length, top) + 1))
 
 
+_EXACT_ONLY = 4
+"""Keys of this many letters or fewer only ever match letter for letter (see `_pairs`)."""
+
 SHARED_RARE = 3
 """Pairs every candidate must share among the rarer pairs of a window (see `candidates`)."""
 
@@ -254,16 +269,17 @@ class _TypoIndex:
     out: they only ever match letter for letter.
     """
 
-    def __init__(self, keys: list[str]) -> None:
+    def __init__(self, keys: list[str], pairs: list[tuple[str, ...]]) -> None:
+        """`pairs[i]`: the `_letter_pairs` of `keys[i]` (worked out once per entry)."""
         groups: dict[str, list[int]] = {}
         for index, key in enumerate(keys):
-            if len(key) > 4:
+            if len(key) > _EXACT_ONLY:
                 groups.setdefault(key[0], []).append(index)
         self.groups: dict[str, tuple[Ints, Ints, dict[str, Ints], int, int]] = {}
         for first, indexes in groups.items():
             postings: dict[str, list[int]] = {}
             for position, index in enumerate(indexes):
-                for pair in _letter_pairs(keys[index]):
+                for pair in pairs[index]:
                     row = postings.get(pair)
                     if row is None:
                         postings[pair] = [position]
@@ -342,6 +358,7 @@ class Matcher:
         aliases: list[_Alias] = []
         stem_keys: dict[str, list[int]] = {}
         head_forms: list[tuple[str, int]] = []
+        pairs: list[tuple[str, ...]] = []
         phrases: dict[str, list[int]] = {}
         docs: dict[str, TextDoc] = {}
         for entry_id, record in kb.entries.items():
@@ -350,21 +367,24 @@ class Matcher:
                 parts = _entry_parts(entry_id, record.entry)
             self._parts[entry_id] = parts
             docs[entry_id] = parts.doc
-            for alias, skey, full, heads in parts.aliases:
+            for alias, skey, full, heads, key_pairs in parts.aliases:
                 index = len(aliases)
                 aliases.append(alias)
+                pairs.append(key_pairs)
                 stem_keys.setdefault(skey, []).append(index)
                 if full:
                     phrases.setdefault(full, []).append(index)
                 head_forms.extend((form, index) for form in heads)
         self._aliases = aliases
         self._keys = [a.key for a in aliases]
+        # Candidate keys are picked by index array: numpy gathers them without a Python loop.
+        self._key_array: npt.NDArray[np.object_] = np.array(self._keys, dtype=object)
         self._by_key: dict[str, list[int]] = {}
         for index, alias in enumerate(aliases):
             self._by_key.setdefault(alias.key, []).append(index)
         self._alias_words = frozenset(w for a in aliases for w in a.vocabulary)
         self._key_groups_cache: dict[tuple[int, str], tuple[list[str], list[int]]] | None = None
-        self._typos = None if exhaustive else _TypoIndex(self._keys)
+        self._typos = None if exhaustive else _TypoIndex(self._keys, pairs)
         self._stem_keys = stem_keys
         # Compound heads: "robotstøvsuger" answers to "støvsuger" (one-word aliases), found by
         # the reversed forms in sorted order.
@@ -627,7 +647,7 @@ class Matcher:
                     continue
                 # A typo in a short word is usually another word ("table" is not "tablet"):
                 # short aliases must match exactly, medium ones pay for each edit.
-                if len(alias.key) <= 4:
+                if len(alias.key) <= _EXACT_ONLY:
                     continue
                 if len(alias.key) <= 7:
                     similarity *= 0.92
@@ -700,19 +720,20 @@ class Matcher:
             for rows in groups.values():
                 for r in rows:
                     window = windows[r][0]
-                    found = self._typos.candidates(window).tolist()
-                    if not found:
+                    found = self._typos.candidates(window)
+                    if not len(found):
                         continue
                     scores = process.cdist(
                         [window],
-                        [self._keys[c] for c in found],
+                        self._key_array[found],
                         scorer=OSA.normalized_similarity,
                         score_cutoff=TYPO_CUTOFF,
                         dtype=np.float32,
                         workers=1,
                     )[0]
-                    for j in np.flatnonzero((scores > 0) & (scores < 1)).tolist():
-                        yield r, found[j], float(scores[j])
+                    near = np.flatnonzero((scores > 0) & (scores < 1))
+                    for c, score in zip(found[near].tolist(), scores[near].tolist(), strict=True):
+                        yield r, c, score
             return
         for group, rows in groups.items():
             if group not in self._key_groups:

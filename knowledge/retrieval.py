@@ -18,7 +18,7 @@ from __future__ import annotations
 import bisect
 import math
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,9 +53,28 @@ def _meaningful(tok: Token) -> bool:
     )
 
 
+_TERMS: dict[Token, tuple[str, str] | None] = {}
+_TERMS_MAX = 1 << 18
+
+
+def _terms(tok: Token) -> tuple[str, str] | None:
+    """The token's (Danish, English) index terms, or None when it carries no meaning; cached,
+    as an index build meets the same words hundreds of thousands of times."""
+    try:
+        return _TERMS[tok]
+    except KeyError:
+        pass
+    terms = (sys.intern(f"da:{tok.da}"), sys.intern(f"en:{tok.en}")) if _meaningful(tok) else None
+    if len(_TERMS) >= _TERMS_MAX:
+        _TERMS.clear()  # bounded, like the token cache it sits on
+    _TERMS[tok] = terms
+    return terms
+
+
 def index_terms(tokens: Iterable[Token], lang: str) -> list[str]:
     """Language-tagged stems of entry text that carry meaning ("da:lobesko", "en:shoe")."""
-    return [f"{lang}:{tok.da if lang == 'da' else tok.en}" for tok in tokens if _meaningful(tok)]
+    side = 0 if lang == "da" else 1
+    return [terms[side] for tok in tokens if (terms := _terms(tok)) is not None]
 
 
 @dataclass(frozen=True)
@@ -113,23 +132,26 @@ class TextDoc:
     surface: tuple[str, ...]
 
 
-def text_doc(fields: Sequence[tuple[str, str, float]]) -> TextDoc:
-    """The document for one entry from (language, text, field weight) triples."""
+def text_doc(
+    fields: Sequence[tuple[str, str, float]],
+    analysed: Callable[[str], list[Token]] = analyse,
+) -> TextDoc:
+    """The document for one entry from (language, text, field weight) triples; `analysed`
+    gives a text's tokens (the matcher passes the ones it already has for the aliases)."""
     counts: dict[str, float] = {}
     length = 0.0
     surface: set[str] = set()
     for lang, text, weight in fields:
-        tokens = analyse(text)
+        tokens = analysed(text)
         surface.update(tok.text for tok in tokens)
         for term in index_terms(tokens, lang):
             counts[term] = counts.get(term, 0.0) + weight
             length += weight
-    intern = sys.intern
     return TextDoc(
-        tuple(intern(t) for t in counts),
+        tuple(counts),
         tuple(counts.values()),
         length,
-        tuple(sorted(intern(w) for w in surface)),
+        tuple(sorted(sys.intern(w) for w in surface)),
     )
 
 

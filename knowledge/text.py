@@ -261,18 +261,34 @@ def _fold_word(word: str) -> tuple[str, ...]:
     return tuple(fold(word).split())
 
 
+_WORD_TOKENS: dict[str, tuple[Token, ...]] = {}
+_WORD_TOKENS_MAX = 1 << 18
+"""Tokens per written word: building a knowledge base's index analyses the same few thousand
+words hundreds of thousands of times (titles, aliases, critiques)."""
+
+
+def _word_tokens(word: str) -> tuple[Token, ...]:
+    tokens = _WORD_TOKENS.get(word)
+    if tokens is None:
+        plain = word.replace("’", "'")
+        parts = _fold_word(plain)
+        if len(parts) == 1 and "'" not in plain:
+            tokens = (Token(parts[0], *stems(plain)),)
+        else:  # "what's", "h&m"-like leftovers: fold gives several pieces; stem each piece
+            tokens = tuple(Token(p, *stems(p)) for p in parts)
+        if len(_WORD_TOKENS) >= _WORD_TOKENS_MAX:
+            _WORD_TOKENS.clear()  # bounded: a flood of distinct words cannot grow it for ever
+        _WORD_TOKENS[word] = tokens
+    return tokens
+
+
 def analyse(text: str) -> list[Token]:
     """The question's words (at most the first few dozen), folded and stemmed."""
     out: list[Token] = []
     for word in _WORD.findall(
         unicodedata.normalize("NFKC", strip_invisible(text[:MAX_QUERY_CHARS])).casefold()
     ):
-        word = word.replace("’", "'")
-        parts = _fold_word(word)
-        if len(parts) == 1 and "'" not in word:
-            out.append(Token(parts[0], *stems(word)))
-        else:  # "what's", "h&m"-like leftovers: fold gives several pieces; stem each piece
-            out.extend(Token(p, *stems(p)) for p in parts)
+        out.extend(_word_tokens(word))
         if len(out) >= _TOKEN_LIMIT:
             break
     return out[:_TOKEN_LIMIT]

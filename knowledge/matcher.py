@@ -161,7 +161,7 @@ class _Alias:
     entry_id: str
     words: int
     strict: bool = False
-    vocabulary: frozenset[str] = frozenset()
+    vocabulary: tuple[str, ...] = ()
     """Folded words of the alias: an everyday word may only take part in a typo match if the
     alias itself contains it ("coach bagg" → "coach bag")."""
 
@@ -215,7 +215,7 @@ def _entry_parts(entry_id: str, entry: Entry) -> _EntryParts:
             entry_id,
             max(1, len(shown.split())),
             is_strict(text),
-            frozenset(sys.intern(w) for w in words),
+            tuple(dict.fromkeys(sys.intern(w) for w in words)),  # a tuple: a quarter the size
         )
         skey = sys.intern(f"{lang}:{_stem_key(tokens, lang)}")
         full = "".join(words)
@@ -235,7 +235,7 @@ def _letter_pairs(text: str) -> list[str]:
         pair = a + b if a <= b else b + a
         n = seen.get(pair, 0) + 1
         seen[pair] = n
-        out.append(f"{pair}{n}")
+        out.append(sys.intern(f"{pair}{n}"))  # a few thousand distinct pairs, shared by all keys
     return out
 
 
@@ -379,25 +379,27 @@ class Matcher:
         self._keys = [a.key for a in aliases]
         # Candidate keys are picked by index array: numpy gathers them without a Python loop.
         self._key_array: npt.NDArray[np.object_] = np.array(self._keys, dtype=object)
-        self._by_key: dict[str, list[int]] = {}
+        by_key: dict[str, list[int]] = {}
         for index, alias in enumerate(aliases):
-            self._by_key.setdefault(alias.key, []).append(index)
+            by_key.setdefault(alias.key, []).append(index)
+        # Tuples: a third smaller than lists, and there is one per alias.
+        self._by_key = {key: tuple(rows) for key, rows in by_key.items()}
         self._alias_words = frozenset(w for a in aliases for w in a.vocabulary)
         self._key_groups_cache: dict[tuple[int, str], tuple[list[str], list[int]]] | None = None
         self._typos = None if exhaustive else _TypoIndex(self._keys, pairs)
-        self._stem_keys = stem_keys
+        self._stem_keys = {key: tuple(rows) for key, rows in stem_keys.items()}
         # Compound heads: "robotstøvsuger" answers to "støvsuger" (one-word aliases), found by
         # the reversed forms in sorted order.
         head_forms.sort()
         self._head_forms = [form for form, _ in head_forms]
         self._head_aliases = [index for _, index in head_forms]
-        self._phrases = phrases
+        self._phrases = {key: tuple(rows) for key, rows in phrases.items()}
         self._max_words = max((a.words for a in aliases), default=1) + 1
         self._index = TextIndex(docs)
         self._titles = {entry_id: r.entry.title.en for entry_id, r in kb.entries.items()}
         self._names: dict[str, frozenset[str]] = {}
         for alias in aliases:
-            self._names[alias.entry_id] = self._names.get(alias.entry_id, frozenset()) | (
+            self._names[alias.entry_id] = self._names.get(alias.entry_id, frozenset()).union(
                 alias.vocabulary
             )
         named_by: dict[str, int] = {}
@@ -935,10 +937,11 @@ def _fields(entry: Entry) -> list[tuple[str, str, float]]:
     """An entry's texts with BM25 field weights: names count three times the prose."""
     fields: list[tuple[str, str, float]] = []
     for lang in ("da", "en"):
-        fields.append((lang, entry.title.get(lang), 3.0))
-        fields.append((lang, entry.summary.get(lang), 1.0))
-        fields.append((lang, entry.critique.get(lang), 1.0))
-        fields.extend((lang, alias_text(a), 3.0) for a in getattr(entry.aliases, lang))
+        # Whole weights: the counts they add up to stay small ints, which Python shares.
+        fields.append((lang, entry.title.get(lang), 3))
+        fields.append((lang, entry.summary.get(lang), 1))
+        fields.append((lang, entry.critique.get(lang), 1))
+        fields.extend((lang, alias_text(a), 3) for a in getattr(entry.aliases, lang))
     return fields
 
 

@@ -145,7 +145,7 @@ def text_doc(
         tokens = analysed(text)
         surface.update(tok.text for tok in tokens)
         for term in index_terms(tokens, lang):
-            counts[term] = counts.get(term, 0.0) + weight
+            counts[term] = counts.get(term, 0) + weight
             length += weight
     return TextDoc(
         tuple(counts),

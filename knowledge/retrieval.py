@@ -16,6 +16,7 @@ the modifier of a compound in an entry ("støvsugere" in "robotstøvsugere") cou
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -158,22 +159,18 @@ def text_doc(
 class _Postings:
     """term → (documents, counts) as slices of two flat arrays (compressed rows)."""
 
-    def __init__(self, rows: dict[str, tuple[list[int], list[float]]]) -> None:
-        self.row = {term: i for i, term in enumerate(rows)}
-        sizes = [len(docs) for docs, _ in rows.values()]
-        self.start = np.zeros(len(sizes) + 1, dtype=np.int64)
+    def __init__(self, terms: list[str], term_ids: Ints, docs: Ints, counts: Floats) -> None:
+        """One posting per (term_ids[k], docs[k], counts[k]), in ascending document order;
+        `terms[i]` is the term numbered i. Rows come out in the order of `terms`."""
+        order = np.argsort(term_ids, kind="stable")  # stable: documents stay ascending
+        sizes = np.bincount(term_ids, minlength=len(terms))
+        self.start = np.zeros(len(terms) + 1, dtype=np.int64)
         np.cumsum(sizes, out=self.start[1:])
-        self.docs = np.fromiter(
-            (d for docs, _ in rows.values() for d in docs), dtype=np.int64, count=sum(sizes)
-        )
-        self.counts = np.fromiter(
-            (c for _, counts in rows.values() for c in counts),
-            dtype=np.float64,
-            count=sum(len(counts) for _, counts in rows.values()),
-        )
-        self.bounds = [
-            (int(a), int(b)) for a, b in zip(self.start[:-1], self.start[1:], strict=True)
-        ]
+        self.docs: Ints = docs[order]
+        self.counts: Floats = counts[order] if len(counts) else _NO_FLOATS
+        edges = self.start.tolist()
+        self.bounds = list(itertools.pairwise(edges))
+        self.row = {term: i for i, term in enumerate(terms)}
 
     def __contains__(self, term: str) -> bool:
         return term in self.row
@@ -274,37 +271,36 @@ class TextIndex:
         """`docs` maps an entry id to its document (see `text_doc`)."""
         self.ids = sorted(docs)
         self.number = {entry_id: i for i, entry_id in enumerate(self.ids)}
-        rows: dict[str, tuple[list[int], list[float]]] = {}
-        words: dict[str, tuple[list[int], list[float]]] = {}
-        lengths: list[float] = []
-        for i, entry_id in enumerate(self.ids):
-            doc = docs[entry_id]
-            for term, count in zip(doc.terms, doc.counts, strict=True):
-                row = rows.get(term)
-                if row is None:
-                    rows[term] = ([i], [count])
-                else:
-                    row[0].append(i)
-                    row[1].append(count)
-            for word in doc.surface:
-                found = words.get(word)
-                if found is None:
-                    words[word] = ([i], [])
-                else:
-                    found[0].append(i)
-            lengths.append(doc.length or 1.0)
-        self.postings = _Postings(rows)
-        self.surface = _Postings(words)
+        ordered = [docs[entry_id] for entry_id in self.ids]
+        # Flat arrays, one element per (entry, term): numbering the terms is the only step per
+        # element in Python; grouping them into rows is numpy's.
+        terms: dict[str, int] = {}
+        number = terms.setdefault
+        term_ids = np.fromiter(
+            (number(t, len(terms)) for doc in ordered for t in doc.terms), dtype=np.int64
+        )
+        counts = np.fromiter((c for doc in ordered for c in doc.counts), dtype=np.float64)
+        per_doc = np.repeat(np.arange(len(ordered)), [len(doc.terms) for doc in ordered])
+        self.postings = _Postings(list(terms), term_ids, per_doc, counts)
+        words: dict[str, int] = {}
+        number = words.setdefault
+        word_ids = np.fromiter(
+            (number(w, len(words)) for doc in ordered for w in doc.surface), dtype=np.int64
+        )
+        per_doc = np.repeat(np.arange(len(ordered)), [len(doc.surface) for doc in ordered])
+        self.surface = _Postings(list(words), word_ids, per_doc, _NO_FLOATS)
+        lengths = [doc.length or 1.0 for doc in ordered]
         n = max(1, len(self.ids))
         self.avg_length = sum(lengths) / n if lengths else 1.0
         self.norms: Floats = np.array(
             [K1 * (1 - B + B * length / self.avg_length) for length in lengths], dtype=np.float64
         )
-        self.idf = {t: _idf(n, len(d)) for t, (d, _) in rows.items()}
+        sizes = np.diff(self.postings.start).tolist()
+        self.idf = {t: _idf(n, df) for t, df in zip(terms, sizes, strict=True)}
         self.max_idf = math.log(1 + (n + 0.5) / 0.5)
         # Terms sorted forwards and backwards, for "which terms start or end with this part".
-        self._forward = sorted(rows)
-        self._backward = sorted(t[:3] + t[:2:-1] for t in rows)
+        self._forward = sorted(terms)
+        self._backward = sorted(t[:3] + t[:2:-1] for t in terms)
         self._cache: dict[tuple[str, tuple[str, ...], bool], tuple[Ints, Floats, Ints]] = {}
         self._cached = 0
 

@@ -21,8 +21,9 @@ shopping (with a reason), `smalltalk` and `empty` as before.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import functools
-import sys
+import gc
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -32,8 +33,17 @@ import numpy.typing as npt
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from knowledge.entryparts import (
+    EXACT_ONLY,
+    Alias,
+    EntryParts,
+    PartsStore,
+    build_parts,
+    letter_pairs,
+    stem_key,
+)
 from knowledge.frequency import COMMON_ALIAS_ZIPF, COMMON_ZIPF, zipf
-from knowledge.loader import KnowledgeBase, alias_key, alias_text, entry_aliases, is_strict
+from knowledge.loader import KnowledgeBase
 from knowledge.retrieval import (
     Ints,
     QueryWord,
@@ -42,9 +52,7 @@ from knowledge.retrieval import (
     TextIndex,
     TextScores,
     query_terms,
-    text_doc,
 )
-from knowledge.schema import Entry
 from knowledge.text import (
     FILLER_WORDS,
     FUNCTION_WORDS,
@@ -154,89 +162,16 @@ class MatchResult:
     købe" / "should I buy": ask what they are considering."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Alias:
-    key: str
-    text: str
-    entry_id: str
-    words: int
-    strict: bool = False
-    vocabulary: tuple[str, ...] = ()
-    """Folded words of the alias: an everyday word may only take part in a typo match if the
-    alias itself contains it ("coach bagg" → "coach bag")."""
-
-
 @dataclass
 class _Hit:
     score: float
-    alias: _Alias
+    alias: Alias
     start: int
     end: int
     source: Source
     everyday: bool = False
     """Matched through one everyday word (or interjection): needs support from the rest."""
     short_typo: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class _EntryParts:
-    """What the matcher derives from one entry alone (reused while the entry is unchanged)."""
-
-    entry: Entry
-    aliases: tuple[tuple[_Alias, str, str, tuple[str, ...], tuple[str, ...]], ...]
-    """(alias, stem key, phrase key or "", reversed compound-head forms, letter pairs of the
-    key for the typo index) per distinct alias."""
-    doc: TextDoc
-
-
-def _entry_parts(entry_id: str, entry: Entry) -> _EntryParts:
-    seen: set[str] = set()
-    aliases: list[tuple[_Alias, str, str, tuple[str, ...], tuple[str, ...]]] = []
-    analysed: dict[str, list[Token]] = {}
-
-    def tokens_of(text: str) -> list[Token]:
-        # Titles and aliases are both names and indexed text: analyse each text once.
-        tokens = analysed.get(text)
-        if tokens is None:
-            tokens = analysed[text] = analyse(text)
-        return tokens
-
-    for lang, text in entry_aliases(entry):
-        key = alias_key(text)
-        if not key or key in seen:
-            continue
-        seen.add(key)
-        shown = alias_text(text)
-        tokens = tokens_of(shown)
-        words = [tok.text for tok in tokens]
-        alias = _Alias(
-            sys.intern(key),
-            shown,
-            entry_id,
-            max(1, len(shown.split())),
-            is_strict(text),
-            tuple(dict.fromkeys(sys.intern(w) for w in words)),  # a tuple: a quarter the size
-        )
-        skey = sys.intern(f"{lang}:{_stem_key(tokens, lang)}")
-        full = "".join(words)
-        phrase = full if len(words) > 1 and full != key else ""  # "bedst før": "før" is filler
-        heads = tuple(dict.fromkeys((key[::-1], skey[3:][::-1]))) if len(words) == 1 else ()
-        pairs = tuple(_letter_pairs(key)) if len(key) > _EXACT_ONLY else ()
-        aliases.append((alias, skey, phrase, heads, pairs))
-    return _EntryParts(entry, tuple(aliases), text_doc(_fields(entry), tokens_of))
-
-
-def _letter_pairs(text: str) -> list[str]:
-    """The neighbouring letters of `text$` as unordered pairs ("ab" and "ba" are one pair),
-    each numbered by its occurrence ("aa1", "aa2")."""
-    seen: dict[str, int] = {}
-    out: list[str] = []
-    for a, b in zip(text, text[1:] + "$", strict=True):
-        pair = a + b if a <= b else b + a
-        n = seen.get(pair, 0) + 1
-        seen[pair] = n
-        out.append(sys.intern(f"{pair}{n}"))  # a few thousand distinct pairs, shared by all keys
-    return out
 
 
 @functools.cache
@@ -246,9 +181,6 @@ def _least_shared(length: int) -> int:
     top = int(length / TYPO_CUTOFF)
     return min(m - 2 * (m // 4) for m in range(length, max(length, top) + 1))
 
-
-_EXACT_ONLY = 4
-"""Keys of this many letters or fewer only ever match letter for letter (see `_pairs`)."""
 
 SHARED_RARE = 3
 """Pairs every candidate must share among the rarer pairs of a window (see `candidates`)."""
@@ -270,10 +202,10 @@ class _TypoIndex:
     """
 
     def __init__(self, keys: list[str], pairs: list[tuple[str, ...]]) -> None:
-        """`pairs[i]`: the `_letter_pairs` of `keys[i]` (worked out once per entry)."""
+        """`pairs[i]`: the `letter_pairs` of `keys[i]` (worked out once per entry)."""
         groups: dict[str, list[int]] = {}
         for index, key in enumerate(keys):
-            if len(key) > _EXACT_ONLY:
+            if len(key) > EXACT_ONLY:
                 groups.setdefault(key[0], []).append(index)
         self.groups: dict[str, tuple[Ints, Ints, dict[str, Ints], int, int]] = {}
         for first, indexes in groups.items():
@@ -308,7 +240,7 @@ class _TypoIndex:
         size = len(window)
         if size * TYPO_CUTOFF > longest or size / TYPO_CUTOFF < shortest:
             return _NO_INTS
-        pairs = _letter_pairs(window)
+        pairs = letter_pairs(window)
         rows = sorted((row for p in pairs if (row := postings.get(p)) is not None), key=len)
         least = _least_shared(size)
         skipped = min(max(0, least - SHARED_RARE), len(rows))
@@ -330,6 +262,20 @@ class _TypoIndex:
         return chosen
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while an index is built: the build allocates millions of
+    long-lived, acyclic objects, and each collection would walk all of them again (a third of
+    the build time at 100k aliases). Reference counting still frees everything as usual."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 class Matcher:
     """Scores a question against the titles and aliases of a knowledge base, and its text.
 
@@ -339,7 +285,8 @@ class Matcher:
     of the entries the text signal finds, only those that can still reach the top `limit` are
     combined (see `rank`). `exhaustive=True` scores everything, as the reference the index is
     tested against. `previous`: a matcher of an earlier version of the same knowledge base whose
-    per-entry work (alias analysis, entry texts) is reused for every unchanged entry.
+    per-entry work (alias analysis, entry texts) is reused for every unchanged entry; `store`:
+    a file that keeps that work across restarts (knowledge.entryparts.PartsStore).
     """
 
     def __init__(
@@ -349,23 +296,25 @@ class Matcher:
         *,
         exhaustive: bool = False,
         previous: Matcher | None = None,
+        store: PartsStore | None = None,
     ) -> None:
         self.kb = kb
         self.thresholds = thresholds or Thresholds()
         self.exhaustive = exhaustive
-        reuse = previous._parts if previous is not None else {}
-        self._parts: dict[str, _EntryParts] = {}
-        aliases: list[_Alias] = []
+        with _collector_paused():
+            self._build(kb, previous, store)
+
+    def _build(self, kb: KnowledgeBase, previous: Matcher | None, store: PartsStore | None) -> None:
+        self._parts: dict[str, EntryParts] = build_parts(
+            kb.entries, previous._parts if previous is not None else {}, store
+        )
+        aliases: list[Alias] = []
         stem_keys: dict[str, list[int]] = {}
         head_forms: list[tuple[str, int]] = []
         pairs: list[tuple[str, ...]] = []
         phrases: dict[str, list[int]] = {}
         docs: dict[str, TextDoc] = {}
-        for entry_id, record in kb.entries.items():
-            parts = reuse.get(entry_id)
-            if parts is None or parts.entry is not record.entry:
-                parts = _entry_parts(entry_id, record.entry)
-            self._parts[entry_id] = parts
+        for entry_id, parts in self._parts.items():
             docs[entry_id] = parts.doc
             for alias, skey, full, heads, key_pairs in parts.aliases:
                 index = len(aliases)
@@ -386,7 +335,7 @@ class Matcher:
         self._by_key = {key: tuple(rows) for key, rows in by_key.items()}
         self._alias_words = frozenset(w for a in aliases for w in a.vocabulary)
         self._key_groups_cache: dict[tuple[int, str], tuple[list[str], list[int]]] | None = None
-        self._typos = None if exhaustive else _TypoIndex(self._keys, pairs)
+        self._typos = None if self.exhaustive else _TypoIndex(self._keys, pairs)
         self._stem_keys = {key: tuple(rows) for key, rows in stem_keys.items()}
         # Compound heads: "robotstøvsuger" answers to "støvsuger" (one-word aliases), found by
         # the reversed forms in sorted order.
@@ -611,7 +560,7 @@ class Matcher:
                 windows.append(
                     (
                         "".join(tok.text for tok in words),
-                        (f"da:{_stem_key(words, 'da')}", f"en:{_stem_key(words, 'en')}"),
+                        (f"da:{stem_key(words, 'da')}", f"en:{stem_key(words, 'en')}"),
                         part[0][0],
                         part[-1][0] + 1,
                         words,
@@ -649,7 +598,7 @@ class Matcher:
                     continue
                 # A typo in a short word is usually another word ("table" is not "tablet"):
                 # short aliases must match exactly, medium ones pay for each edit.
-                if len(alias.key) <= _EXACT_ONLY:
+                if len(alias.key) <= EXACT_ONLY:
                     continue
                 if len(alias.key) <= 7:
                     similarity *= 0.92
@@ -933,24 +882,7 @@ def _rank_key(c: Candidate) -> tuple[bool, float, int, float, str]:
 _LAST = 1 << 20
 
 
-def _fields(entry: Entry) -> list[tuple[str, str, float]]:
-    """An entry's texts with BM25 field weights: names count three times the prose."""
-    fields: list[tuple[str, str, float]] = []
-    for lang in ("da", "en"):
-        # Whole weights: the counts they add up to stay small ints, which Python shares.
-        fields.append((lang, entry.title.get(lang), 3))
-        fields.append((lang, entry.summary.get(lang), 1))
-        fields.append((lang, entry.critique.get(lang), 1))
-        fields.extend((lang, alias_text(a), 3) for a in getattr(entry.aliases, lang))
-    return fields
-
-
-def _stem_key(tokens: list[Token], lang: str) -> str:
-    content = [t for t in tokens if t.text not in FILLER_WORDS] or tokens
-    return "".join(t.da if lang == "da" else t.en for t in content)
-
-
-def _inflection_allowed(words: list[Token], alias: _Alias) -> bool:
+def _inflection_allowed(words: list[Token], alias: Alias) -> bool:
     """Whether everyday words in a stem match are inflections of the alias's own words.
 
     Stems of everyday words collide ("table" and "tablets" share the Danish stem "tabl"), so an
@@ -1022,7 +954,7 @@ def _informative(tok: Token) -> bool:
     )
 
 
-def _typo_allowed(words: list[Token], window: str, alias: _Alias) -> bool:
+def _typo_allowed(words: list[Token], window: str, alias: Alias) -> bool:
     """Whether a near-miss between a question window and an alias may count as a typo."""
     for tok in words:
         if zipf(tok.text) >= COMMON_ZIPF and tok.text not in alias.vocabulary:

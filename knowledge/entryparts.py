@@ -113,12 +113,17 @@ def letter_pairs(text: str) -> list[str]:
     each numbered by its occurrence ("aa1", "aa2")."""
     seen: dict[str, int] = {}
     out: list[str] = []
+    shared = _PAIR_NAMES.setdefault  # a few thousand distinct names, shared by all keys
     for a, b in zip(text, text[1:] + "$", strict=True):
         pair = a + b if a <= b else b + a
         n = seen.get(pair, 0) + 1
         seen[pair] = n
-        out.append(sys.intern(f"{pair}{n}"))  # a few thousand distinct pairs, shared by all keys
+        name = pair + str(n)
+        out.append(shared(name, name))
     return out
+
+
+_PAIR_NAMES: dict[str, str] = {}
 
 
 def stem_key(tokens: list[Token], lang: str) -> str:

@@ -152,7 +152,7 @@ def text_doc(
         tuple(counts),
         tuple(counts.values()),
         length,
-        tuple(sorted(sys.intern(w) for w in surface)),
+        tuple(sorted(surface)),  # the words of cached tokens: already shared strings
     )
 
 

@@ -22,12 +22,10 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import errno
-import gc
 import hashlib
 import os
 import re
 import stat
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +36,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from rapidfuzz import process
 
+from knowledge.gcpause import collector_paused
 from knowledge.parsecache import Finding, ParsedFile, file_key, read_cache, write_cache
 from knowledge.schema import ENTRY_ID_PATTERN, Category, Entry, EntryRecord, Tip
 from knowledge.text import FILLER_WORDS, fold
@@ -706,7 +705,7 @@ def load_knowledge_base(
     Entry files whose bytes are unchanged since `previous` (an earlier load in this process) or
     since the disk cache in `cache_dir` was written are not parsed again (`knowledge.parsecache`).
     """
-    with _collector_paused:
+    with collector_paused:
         return _load(Path(root) if root is not None else DEFAULT_DIR, today, previous, cache_dir)
 
 
@@ -756,36 +755,6 @@ def _load(
             version=load.digest.hexdigest()[:12],
         )
     return report
-
-
-class _CollectorPause:
-    """Python's cycle collector off while any load runs, on again when the last one ends.
-
-    A load makes millions of objects and no reference cycles; the collector would walk all of
-    them again and again as they pile up, which costs a third of a load from the cache.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._loads = 0
-        self._disabled = False  # by us: a collector someone else turned off stays off
-
-    def __enter__(self) -> None:
-        with self._lock:
-            if self._loads == 0 and gc.isenabled():
-                gc.disable()
-                self._disabled = True
-            self._loads += 1
-
-    def __exit__(self, *exc: object) -> None:
-        with self._lock:
-            self._loads -= 1
-            if self._loads == 0 and self._disabled:
-                gc.enable()
-                self._disabled = False
-
-
-_collector_paused = _CollectorPause()
 
 
 @dataclass

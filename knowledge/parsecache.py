@@ -40,7 +40,7 @@ MAX_CACHE_BYTES = 512 * 1024 * 1024
 """A cache file larger than this is not read (10,000 entries take about 40 MB)."""
 _MAGIC = b"omtanke-knowledge-cache"
 # Code whose change can change what a file parses to: the cache of older code is ignored.
-_CODE = ("loader.py", "parsecache.py", "schema.py", "text.py", "folding.py")
+_CODE = ("loader.py", "parsecache.py", "schema.py", "text.py", "folding.py", "frequency.py")
 
 YamlPath = tuple[str | int, ...]
 Finding = tuple[int, str]

@@ -29,7 +29,9 @@ from knowledge.schema import ENTRY_ID_PATTERN
 def load_holder(settings: Settings) -> KnowledgeHolder:
     """The knowledge base, or a CliError after listing its first errors on stderr."""
     try:
-        return KnowledgeHolder(settings.knowledge_root, settings.thresholds)
+        return KnowledgeHolder(
+            settings.knowledge_root, settings.thresholds, settings.knowledge_cache_dir
+        )
     except KnowledgeError as exc:
         for problem in exc.report.errors[:20]:
             print(problem, file=sys.stderr)

@@ -741,7 +741,9 @@ def _load(
         known = read_cache(cache_dir, root) if cache_dir is not None else {}
     load = _Load(problems, today, known)
     _load_files(files, load)
-    if cache_dir is not None and load.parsed.keys() != known.keys():
+    for parsed in load.parsed.values():
+        parsed.compact()
+    if cache_dir is not None and (load.fresh or load.parsed.keys() != known.keys()):
         write_cache(cache_dir, root, load.parsed)
     items = problems.finish()
     count = len(load.entry_ids)
@@ -780,11 +782,19 @@ class _Load:
         """What the bytes of an entry file give: from an earlier load, or parsed now."""
         key = file_key(raw)
         found = self.parsed.get(key) or self.known.get(key)
-        if found is None:
+        if found is None or not _consistent(found):
             found = parse_entry(raw)
             self.fresh += 1
         self.parsed[key] = found
         return found
+
+
+def _consistent(parsed: ParsedFile) -> bool:
+    """False for a cached parse that cannot be this code's (one alias key per title and alias)."""
+    entry = parsed.entry
+    if entry is None:
+        return not parsed.alias_keys
+    return len(parsed.alias_keys) == 2 + len(entry.aliases.da) + len(entry.aliases.en)
 
 
 def _load_files(files: dict[tuple[str, ...], Path], load: _Load) -> None:

@@ -71,8 +71,12 @@ class ParsedFile:
     def lines(self) -> dict[YamlPath, int]:
         """The line on which each key path (("aliases", "da", 2), …) starts."""
         if isinstance(self._lines, str):
-            self._lines = {tuple(row[1:]): row[0] for row in json.loads(self._lines)}
+            self._lines = _decode_lines(self._lines)
         return self._lines
+
+    def compact(self) -> None:
+        """Keep the line map as JSON text until it is needed again (a tenth of the memory)."""
+        self._lines = self.lines_json()
 
     def lines_json(self) -> str:
         """The line map as compact JSON: [[line, *path], …]."""
@@ -80,6 +84,22 @@ class ParsedFile:
             return self._lines
         rows = [[line, *path] for path, line in self._lines.items()]
         return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+
+
+def _decode_lines(text: str) -> dict[YamlPath, int]:
+    """The line map from `lines_json`; empty (every line 1) for a text not written by it."""
+    try:
+        rows = json.loads(text)
+    except ValueError:
+        return {}
+    out: dict[YamlPath, int] = {}
+    for row in rows if isinstance(rows, list) else ():
+        if not (isinstance(row, list) and row and type(row[0]) is int):
+            return {}
+        if not all(type(part) in (str, int) for part in row[1:]):
+            return {}
+        out[tuple(row[1:])] = row[0]
+    return out
 
 
 def file_key(raw: bytes) -> str:

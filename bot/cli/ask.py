@@ -114,7 +114,7 @@ def _ask_image(args: argparse.Namespace, settings: Settings, advisor: Advisor, o
 def cmd_kb_check(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     """Validate the knowledge base; exit 1 on errors (or warnings with --strict)."""
     root = Path(args.dir) if args.dir else settings.knowledge_root
-    report = load_knowledge_base(root)
+    report = load_knowledge_base(root, cache_dir=settings.knowledge_cache_dir)
     problems = list(report.problems)
     notes = []
     if report.kb is not None:

@@ -282,3 +282,28 @@ def test_the_collector_is_paused_only_while_loading(kbdir: KbDir) -> None:
         assert not gc.isenabled()  # someone else's choice is kept
     finally:
         gc.enable()
+
+
+def forge(cache: Path, **update: object) -> None:
+    """Rewrite every stored file of the cache with `update`, under a header that fits."""
+    (cache_file,) = cache.iterdir()
+    stored = parsecache._CacheFile.model_validate_json(cache_file.read_bytes().partition(b"\n")[2])
+    files = {key: item.model_copy(update=update) for key, item in stored.files.items()}
+    body = stored.model_copy(update={"files": files}).model_dump_json().encode()
+    cache_file.write_bytes(parsecache._header(body) + b"\n" + body)
+
+
+def test_a_cache_with_a_good_header_but_nonsense_inside_does_not_crash(
+    kbdir: KbDir, tmp_path: Path
+) -> None:
+    path = three(kbdir).write("home/lamp.yaml", entry_data("Odd lamp", related=["nowhere"]))
+    line = len(path.read_text(encoding="utf-8").splitlines())
+    problem = f"{path}:{line}: related entry 'nowhere' does not exist"
+    cache = tmp_path / "cache"
+    assert shown(load_knowledge_base(kbdir.root, today=TODAY, cache_dir=cache)) == [problem]
+    forge(cache, alias_keys=["a"])  # cannot fit the entries: they are parsed again
+    loaded = load_knowledge_base(kbdir.root, today=TODAY, cache_dir=cache)
+    assert loaded.parsed_files == 4 and shown(loaded) == [problem]
+    forge(cache, lines='[["x"]]')  # a line map that is no line map: every line is 1
+    loaded = load_knowledge_base(kbdir.root, today=TODAY, cache_dir=cache)
+    assert loaded.parsed_files == 0 and shown(loaded) == [problem.replace(f":{line}:", ":1:")]

@@ -3,19 +3,23 @@
 Run: `.venv/bin/python bench/kb_load.py [--entries 10000]`. Writes a synthetic knowledge base of
 that many entries (the real ones first, with the real category cards) to a temporary folder, then
 times, each in a fresh process: a load without cache, a load that writes the disk cache, a load
-from it; and in one process: a reload after editing one entry file, the category cards and index
-(fresh, and from the previous index). Not a test: timings depend on the machine.
+from it; and in one process: a reload after editing one entry file, writing the disk cache, the
+category cards, the category index and the matcher (fresh, and from the previous one). Each step in
+one process starts after a full garbage collection. Not a test: timings depend on the machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -23,7 +27,11 @@ sys.path.insert(0, str(ROOT))
 from knowledge.cards import load_cards  # noqa: E402
 from knowledge.categories import CategoryIndex  # noqa: E402
 from knowledge.loader import DEFAULT_DIR, load_knowledge_base  # noqa: E402
+from knowledge.matcher import Matcher  # noqa: E402
+from knowledge.parsecache import write_cache  # noqa: E402
 from knowledge.synthetic import write_entries  # noqa: E402
+
+T = TypeVar("T")
 
 
 def make_kb(folder: Path, count: int) -> None:
@@ -44,29 +52,35 @@ def timed_load(root: Path, cache: Path | None) -> None:
     print(f"{took:.2f} s ({report.parsed_files} files parsed)")
 
 
+def timed(label: str, work: Callable[[], T]) -> T:
+    """Run `work` after a full collection (so earlier garbage is not its cost); print the time."""
+    gc.collect()
+    start = time.perf_counter()
+    result = work()
+    print(f"{label}: {time.perf_counter() - start:.2f} s")
+    return result
+
+
 def in_process(root: Path, cache: Path) -> None:
-    """Reload after one edit, and the category index, in one process."""
+    """A reload after one edit, writing the cache, and the indexes, in one process."""
     first = load_knowledge_base(root, cache_dir=cache)
     assert first.kb is not None
     edited = sorted(root.glob("home/*.yaml"))[0]
     edited.write_text(edited.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
-    start = time.perf_counter()
-    second = load_knowledge_base(root, cache_dir=cache, previous=first)
-    print(
-        f"reload after one edit: {time.perf_counter() - start:.2f} s "
-        f"({second.parsed_files} files parsed)"
-    )
+    second = timed("reload after one edit", lambda: load_knowledge_base(root, previous=first))
+    print(f"  ({second.parsed_files} files parsed)")
+    timed("writing the disk cache", lambda: write_cache(cache, root, second.parsed))
     kb = second.kb
     assert kb is not None
-    start = time.perf_counter()
-    cards, _ = load_cards(
-        root, entry_ids=set(kb.entries), folders={r.category for r in kb.entries.values()}
+    folders = {r.category for r in kb.entries.values()}
+    cards = timed(
+        "category cards", lambda: load_cards(root, entry_ids=set(kb.entries), folders=folders)[0]
     )
-    index = CategoryIndex({k: r.card for k, r in cards.items()}, kb)
-    print(f"cards + category index, fresh: {time.perf_counter() - start:.2f} s")
-    start = time.perf_counter()
-    CategoryIndex({k: r.card for k, r in cards.items()}, kb, previous=index)
-    print(f"category index from the previous one: {time.perf_counter() - start:.2f} s")
+    by_id = {k: r.card for k, r in cards.items()}
+    index = timed("category index, fresh", lambda: CategoryIndex(by_id, first.kb))
+    timed("category index from the previous one", lambda: CategoryIndex(by_id, kb, previous=index))
+    matcher = timed("matcher, fresh", lambda: Matcher(first.kb))
+    timed("matcher from the previous one", lambda: Matcher(kb, previous=matcher))
 
 
 def child(*args: str) -> None:

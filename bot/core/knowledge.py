@@ -12,6 +12,7 @@ from knowledge.categories import CategoryIndex
 from knowledge.gcpause import collector_paused
 from knowledge.loader import KnowledgeBase, LoadReport, Problem, load_knowledge_base
 from knowledge.matcher import Matcher, Thresholds
+from knowledge.parsecache import write_cache
 
 log = logging.getLogger(__name__)
 
@@ -77,10 +78,7 @@ class KnowledgeHolder:
         """Validate and index the files again (off the event loop); swap only when clean."""
         async with self._lock:
             report = await asyncio.to_thread(
-                load_knowledge_base,
-                self.root,
-                previous=self.last_report,
-                cache_dir=self.cache_dir,
+                load_knowledge_base, self.root, previous=self.last_report
             )
             self.last_report = report
             if report.kb is not None:
@@ -90,6 +88,9 @@ class KnowledgeHolder:
                 # One assignment: questions in flight keep the snapshot they already read.
                 self.snapshot = snapshot
                 self._log_card_problems()
+            if self.cache_dir is not None and report.parsed_files:
+                # After the swap: writing every parsed file takes longer than the reload.
+                await asyncio.to_thread(write_cache, self.cache_dir, self.root, report.parsed)
             return report
 
     def _log_card_problems(self) -> None:

@@ -48,6 +48,10 @@ async def test_a_reload_parses_only_the_edited_file_and_keeps_the_other_entries(
     assert after.matcher.match("stanley tumbler cup").entry_id == "stanley-cup"
     question = "skal jeg købe en ny sofa"
     assert after.categories.classify(question) == before.categories.classify(question)
+    # The disk cache was brought up to date after the swap: a new process parses nothing.
+    restarted = KnowledgeHolder(kb_dir, Thresholds(), cache_dir=tmp_path / "cache")
+    assert restarted.last_report.parsed_files == 0
+    assert restarted.snapshot.kb.entries == after.kb.entries
 
 
 async def test_a_new_process_loads_from_the_disk_cache(kb_dir: Path, tmp_path: Path) -> None:

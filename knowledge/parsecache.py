@@ -200,10 +200,11 @@ def write_cache(cache_dir: Path, root: Path, files: dict[str, ParsedFile]) -> bo
     try:
         cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:  # mkstemp makes it 0600
-            f.write(_header(body) + b"\n" + body)
-            f.flush()
-            os.fsync(f.fileno())
+        # mkstemp makes it 0600. No fsync: a file cut short by a crash fails its header's hash
+        # and is ignored, which costs one slow start, not a slower reload every time.
+        with os.fdopen(fd, "wb") as f:
+            f.write(_header(body) + b"\n")
+            f.write(body)
         os.replace(tmp, path)
         return True
     except OSError as exc:

@@ -154,8 +154,6 @@ def read_cache(cache_dir: Path, root: Path) -> dict[str, ParsedFile]:
     path = cache_path(cache_dir, root)
     try:
         body = _read_checked(path)
-        if body is None:
-            return {}
         stored = _CacheFile.model_validate_json(body)
     except (OSError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
         log.debug("knowledge cache %s ignored: %s", path, exc)
@@ -166,18 +164,15 @@ def read_cache(cache_dir: Path, root: Path) -> dict[str, ParsedFile]:
     return {key: _from_stored(item) for key, item in stored.files.items()}
 
 
-def _read_checked(path: Path) -> bytes | None:
+def _read_checked(path: Path) -> bytes:
     """The body of a cache file whose header names this format and the body's SHA-256."""
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
-    try:
+    with os.fdopen(fd, "rb") as f:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_CACHE_BYTES:
             raise ValueError("not a regular file of a sensible size")
-        with os.fdopen(os.dup(fd), "rb") as f:
-            data = f.read(MAX_CACHE_BYTES + 1)
-    finally:
-        os.close(fd)
-    header, _, body = data.partition(b"\n")
+        header = f.readline(len(_MAGIC) + 80).rstrip(b"\n")
+        body = f.read(MAX_CACHE_BYTES)
     if header != _header(body):
         raise ValueError("not a cache file of this format, or damaged")
     return body

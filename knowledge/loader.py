@@ -10,6 +10,13 @@ returns a report (never raises) within about a second, in bounded memory.
   the parser recurses, and so is a file of more than `MAX_NODES` (10,000)
   values; only plain YAML types are built (no tags that run code). libyaml
   parses when present (PyYAML's wheels include it), Python's parser otherwise.
+  A file of at most 64 KB without `&` or `*` is composed by libyaml alone (it
+  cannot hold anchors) and checked for nesting and size after; a file where
+  that path meets anything unusual is parsed again the guarded way, so the
+  data and every message are the same whichever path ran.
+* Entry files whose bytes did not change since `previous` or the disk cache
+  are not parsed again (`knowledge.parsecache`); a load with a cache reports
+  exactly what a load without it reports.
 * A file reports at most `MAX_PROBLEMS_PER_FILE` (20) problems, then a count.
 * Symlinks must stay inside the knowledge folder; loops, broken links and a
   folder reached twice are reported. Unreadable folders and files are errors

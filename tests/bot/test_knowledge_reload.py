@@ -12,6 +12,7 @@ import pytest
 
 from bot.core import knowledge as holder_module
 from bot.core.knowledge import KnowledgeHolder
+from bot.core.settings import load_settings
 from knowledge.loader import DEFAULT_DIR, load_knowledge_base
 from knowledge.matcher import Thresholds
 
@@ -108,3 +109,22 @@ async def test_the_reload_runs_in_worker_threads(
     retitle(kb_dir / "home" / "stanley-cup.yaml", "en: Stanley cup", "en: Stanley mug")
     await holder.reload()
     assert threads == ["load_knowledge_base", "build_snapshot"]
+
+
+@pytest.mark.parametrize("value", ["off", "OFF", "", " ", "none", "false", "0"])
+def test_knowledge_cache_dir_can_be_turned_off(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KNOWLEDGE_CACHE_DIR", value)
+    assert load_settings().knowledge_cache_dir is None
+
+
+def test_knowledge_cache_dir_default_and_explicit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("KNOWLEDGE_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert load_settings().knowledge_cache_dir == tmp_path / "xdg" / "omtanke"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/ignored")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert load_settings().knowledge_cache_dir == tmp_path / "home" / ".cache" / "omtanke"
+    monkeypatch.setenv("KNOWLEDGE_CACHE_DIR", str(tmp_path / "mine"))
+    assert load_settings().knowledge_cache_dir == tmp_path / "mine"

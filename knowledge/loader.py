@@ -117,7 +117,7 @@ class LoadReport:
     problems: list[Problem] = field(default_factory=list)
     entry_files: int = 0
     """Entry files found (valid or not), for a curator's summary."""
-    parsed: dict[str, ParsedFile] = field(default_factory=dict, repr=False)
+    parsed: dict[str, ParsedFile] = field(default_factory=dict, repr=False, compare=False)
     """What each entry file's bytes gave, by file key: pass the report as `previous`."""
     parsed_files: int = 0
     """Entry files parsed by this load (the others came from `previous` or the disk cache)."""

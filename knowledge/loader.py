@@ -721,27 +721,9 @@ def _load(
 ) -> LoadReport:
     today = today or dt.date.today()
     problems = _Problems()
-    if not root.is_dir():
-        if root.is_symlink():
-            why = "is a symlink that leads nowhere (broken, or a loop)"
-        elif os.path.lexists(root):
-            why = "is not a folder"
-        else:
-            why = "does not exist"
-        problems.add(root, 1, f"the knowledge directory {why}")
+    files = _root_files(root, problems)
+    if files is None:
         return LoadReport(None, problems.items)
-
-    files = _scan(root, problems)
-    if (CATEGORIES_FILE,) not in files:
-        below = sorted(p.parent for p in root.glob(f"*/{CATEGORIES_FILE}"))
-        if below:  # pointed at the folder above the knowledge base: one hint, not 200 errors
-            problems.add(
-                root,
-                1,
-                f"this folder has no {CATEGORIES_FILE}; the knowledge base seems to be "
-                f"{display_path(below[0])} – point at that folder instead",
-            )
-            return LoadReport(None, problems.items)
     if previous is not None:
         known = previous.parsed
     else:
@@ -764,6 +746,31 @@ def _load(
             version=load.digest.hexdigest()[:12],
         )
     return report
+
+
+def _root_files(root: Path, problems: _Problems) -> dict[tuple[str, ...], Path] | None:
+    """The files below `root` (`_scan`), or None when `root` is not a knowledge folder."""
+    if not root.is_dir():
+        if root.is_symlink():
+            why = "is a symlink that leads nowhere (broken, or a loop)"
+        elif os.path.lexists(root):
+            why = "is not a folder"
+        else:
+            why = "does not exist"
+        problems.add(root, 1, f"the knowledge directory {why}")
+        return None
+    files = _scan(root, problems)
+    if (CATEGORIES_FILE,) not in files:
+        below = sorted(p.parent for p in root.glob(f"*/{CATEGORIES_FILE}"))
+        if below:  # pointed at the folder above the knowledge base: one hint, not 200 errors
+            problems.add(
+                root,
+                1,
+                f"this folder has no {CATEGORIES_FILE}; the knowledge base seems to be "
+                f"{display_path(below[0])} – point at that folder instead",
+            )
+            return None
+    return files
 
 
 @dataclass

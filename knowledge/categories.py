@@ -30,6 +30,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from knowledge.cards import CategoryCard, word_key
+from knowledge.gcpause import collector_paused
 from knowledge.loader import KnowledgeBase, alias_text, entry_aliases, is_strict
 from knowledge.text import FILLER_WORDS, MAX_QUERY_CHARS, fold, strip_invisible
 
@@ -164,16 +165,48 @@ class _Tally:
     hits: list[_Hit] = field(default_factory=list)
 
 
-class CategoryIndex:
-    """The vocabulary of every card, ready to classify questions."""
+@dataclass(frozen=True)
+class _Key:
+    """How a vocabulary text is looked up: its folded key, word count and stem."""
 
-    def __init__(self, cards: Mapping[str, CategoryCard], kb: KnowledgeBase | None = None) -> None:
+    key: str
+    """The folded words without fillers (all of them if all are fillers), joined."""
+    words: int
+    """How many words the key joins, at most 3."""
+    stem: str | None
+    """The stem of the key; None for a key shorter than 3 letters."""
+    filler: bool
+    """True when a word is a question filler ("hvad", "til"): never an entry's term."""
+
+
+class CategoryIndex:
+    """The vocabulary of every card, ready to classify questions.
+
+    `previous`: an index of an earlier version of the same cards and entries; the folded keys and
+    stems of texts it saw are taken from it instead of being computed again (the same index).
+    """
+
+    def __init__(
+        self,
+        cards: Mapping[str, CategoryCard],
+        kb: KnowledgeBase | None = None,
+        *,
+        previous: CategoryIndex | None = None,
+    ) -> None:
         self.cards = dict(cards)
         self._entry_card: dict[str, str] = {}
         self._folder_card: dict[str, str] = {}
         self._exact: dict[str, list[_Term]] = {}
         self._stems: dict[tuple[str, str], list[_Term]] = {}
         self._max_window = 1
+        self._keys: dict[tuple[str, str], _Key] = {}
+        self._old_keys = previous._keys if previous is not None else {}
+        with collector_paused:
+            self._build(kb)
+        self._old_keys = {}
+        self._typo_keys = sorted(k for k in self._exact if len(k) >= MIN_TYPO_LEN)
+
+    def _build(self, kb: KnowledgeBase | None) -> None:
         for card_id, card in self.cards.items():
             for entry_id in card.entries:
                 self._entry_card.setdefault(entry_id, card_id)
@@ -183,35 +216,48 @@ class CategoryIndex:
                 self._add(_Term(card_id, text, W_VOCABULARY, lang, True))
             for lang, text in card.no_secondhand.pairs():
                 self._add(_Term(card_id, text, W_VOCABULARY, lang, False))
-        if kb is not None:
-            for entry_id, record in sorted(kb.entries.items()):
-                owner = self.card_for_entry(entry_id, record.category)
-                if owner is None:
+        if kb is None:
+            return
+        for entry_id, record in sorted(kb.entries.items()):
+            owner = self.card_for_entry(entry_id, record.category)
+            if owner is None:
+                continue
+            for lang, alias in entry_aliases(record.entry):
+                # "=coach" counts only as the whole question; "nyt til hjemmet" is a phrase
+                # about intent that would shrink to the everyday word "hjemmet".
+                if is_strict(alias):
                     continue
-                for lang, alias in entry_aliases(record.entry):
-                    text = alias_text(alias)
-                    words = fold(text).split()
-                    # "=coach" counts only as the whole question; "nyt til hjemmet" is a
-                    # phrase about intent that would shrink to the everyday word "hjemmet".
-                    if is_strict(alias) or any(w in FILLER_WORDS for w in words):
-                        continue
+                text = alias_text(alias)
+                if not self._key(text, lang).filler:
                     self._add(_Term(owner, text, W_ENTRY_ALIAS, lang, True))
-        self._typo_keys = sorted(k for k in self._exact if len(k) >= MIN_TYPO_LEN)
+
+    def _key(self, text: str, lang: str) -> _Key:
+        """The key of a text (taken from the previous index when it saw the text)."""
+        known = self._keys.get((text, lang)) or self._old_keys.get((text, lang))
+        if known is None:
+            folded = fold(text).split()
+            words = [w for w in folded if w not in FILLER_WORDS] or folded
+            key = "".join(words)
+            known = _Key(
+                key,
+                min(len(words), 3),
+                stem(key, lang) if len(key) >= 3 else None,
+                any(w in FILLER_WORDS for w in folded),
+            )
+        self._keys[(text, lang)] = known
+        return known
 
     def _add(self, term: _Term) -> None:
-        words = [w for w in fold(term.text).split() if w not in FILLER_WORDS] or fold(
-            term.text
-        ).split()
-        key = "".join(words)
-        if len(key) < 2:
+        known = self._key(term.text, term.lang)
+        if len(known.key) < 2:
             return
-        self._max_window = max(self._max_window, min(len(words), 3))
-        bucket = self._exact.setdefault(key, [])
+        self._max_window = max(self._max_window, known.words)
+        bucket = self._exact.setdefault(known.key, [])
         if term.weight == W_ENTRY_ALIAS and any(t.weight == W_VOCABULARY for t in bucket):
             return  # the card's own word wins over an entry's alias
         bucket.append(term)
-        if len(key) >= 3:
-            self._stems.setdefault((term.lang, stem(key, term.lang)), []).append(term)
+        if known.stem is not None:
+            self._stems.setdefault((term.lang, known.stem), []).append(term)
 
     def card_for_entry(self, entry_id: str, folder: str | None = None) -> str | None:
         """The card an entry belongs to: listed by id, else by its folder, else None."""

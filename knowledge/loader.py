@@ -10,6 +10,13 @@ returns a report (never raises) within about a second, in bounded memory.
   the parser recurses, and so is a file of more than `MAX_NODES` (10,000)
   values; only plain YAML types are built (no tags that run code). libyaml
   parses when present (PyYAML's wheels include it), Python's parser otherwise.
+  A file of at most 64 KB without `&` or `*` is composed by libyaml alone (it
+  cannot hold anchors) and checked for nesting and size after; a file where
+  that path meets anything unusual is parsed again the guarded way, so the
+  data and every message are the same whichever path ran.
+* Entry files whose bytes did not change since `previous` or the disk cache
+  are not parsed again (`knowledge.parsecache`); a load with a cache reports
+  exactly what a load without it reports.
 * A file reports at most `MAX_PROBLEMS_PER_FILE` (20) problems, then a count.
 * Symlinks must stay inside the knowledge folder; loops, broken links and a
   folder reached twice are reported. Unreadable folders and files are errors
@@ -36,6 +43,8 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from rapidfuzz import process
 
+from knowledge.gcpause import collector_paused
+from knowledge.parsecache import Finding, ParsedFile, file_key, read_cache, write_cache
 from knowledge.schema import ENTRY_ID_PATTERN, Category, Entry, EntryRecord, Tip
 from knowledge.text import FILLER_WORDS, fold
 
@@ -108,6 +117,10 @@ class LoadReport:
     problems: list[Problem] = field(default_factory=list)
     entry_files: int = 0
     """Entry files found (valid or not), for a curator's summary."""
+    parsed: dict[str, ParsedFile] = field(default_factory=dict, repr=False, compare=False)
+    """What each entry file's bytes gave, by file key: pass the report as `previous`."""
+    parsed_files: int = 0
+    """Entry files parsed by this load (the others came from `previous` or the disk cache)."""
 
     @property
     def errors(self) -> list[Problem]:
@@ -127,13 +140,14 @@ class _Problems:
         self.items: list[Problem] = []
         self._count: dict[Path, int] = {}
         self._more: dict[Path, int] = {}
+        self.display = _Display()
 
     def add(self, path: Path, line: int, message: str, severity: Severity = "error") -> None:
         if self.full(path):
             self._more[path] = self._more.get(path, 0) + 1
             return
         self._count[path] = self._count.get(path, 0) + 1
-        self.items.append(Problem(display_path(path), max(line, 1), message, severity))
+        self.items.append(Problem(self.display(path), max(line, 1), message, severity))
 
     def full(self, path: Path) -> bool:
         """True once a file has `MAX_PROBLEMS_PER_FILE` problems: more are only counted."""
@@ -143,10 +157,29 @@ class _Problems:
         """The problems, sorted, each file's overflow summed up in one line."""
         for path, more in self._more.items():
             self.items.append(
-                Problem(display_path(path), 1, f"… and {more} more problems in this file")
+                Problem(self.display(path), 1, f"… and {more} more problems in this file")
             )
         self._more.clear()
         return sorted(set(self.items), key=lambda p: (p.path, p.line, p.message))
+
+
+class _Findings(_Problems):
+    """The problems of one file's bytes, as (line, message), before the file has a name."""
+
+    def __init__(self, limit: int | None = MAX_PROBLEMS_PER_FILE) -> None:
+        super().__init__()
+        self.found: list[Finding] = []
+        self.more = 0
+        self.limit = limit
+
+    def add(self, path: Path, line: int, message: str, severity: Severity = "error") -> None:
+        if self.full(path):
+            self.more += 1
+        else:
+            self.found.append((max(line, 1), message))
+
+    def full(self, path: Path) -> bool:
+        return self.limit is not None and len(self.found) >= self.limit
 
 
 def display_path(path: Path) -> str:
@@ -155,6 +188,34 @@ def display_path(path: Path) -> str:
         return os.path.relpath(path) if path.resolve().is_relative_to(Path.cwd()) else str(path)
     except (OSError, ValueError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
         return str(path)
+
+
+class _Display:
+    """`display_path` for many files: each folder is resolved once, not each file in it."""
+
+    def __init__(self) -> None:
+        self._folders: dict[str, tuple[Path, Path, str | None] | None] = {}
+
+    def __call__(self, path: Path) -> str:
+        folder, name = os.path.split(str(path))
+        if folder not in self._folders:
+            self._folders[folder] = _resolved(Path(folder)) if folder and name else None
+        known = self._folders[folder]
+        if known is None or os.path.islink(path):  # a link may lead elsewhere: resolve it
+            return display_path(path)
+        real, cwd, shown = known
+        if shown is not None:  # below the working directory, and so is everything in it
+            return name if shown == "." else os.path.join(shown, name)
+        return display_path(path) if real / name == cwd else str(path)
+
+
+def _resolved(folder: Path) -> tuple[Path, Path, str | None] | None:
+    """(real path, working directory, relative path if below it) of a folder; None if unknown."""
+    try:
+        real, cwd = folder.resolve(), Path.cwd()
+        return real, cwd, os.path.relpath(folder) if real.is_relative_to(cwd) else None
+    except (OSError, ValueError, RuntimeError):
+        return None
 
 
 # --- YAML with line numbers and duplicate-key detection --------------------------------------
@@ -236,39 +297,86 @@ else:  # pragma: no cover - PyYAML wheels ship libyaml
 
 def _parse_yaml(text: str) -> tuple[Any, dict[YamlPath, int]]:
     """Parse one YAML document into plain data plus a map from key path to line number."""
-    loader = _LOADER(text)
+    if _CSafeLoader is not None and len(text) <= _FAST_MAX_CHARS and not _MARKERS & set(text):
+        try:
+            return _parse_with(_CSafeLoader, text, fast=True)
+        except Exception:  # anything unusual: the guarded parser finds it and words it
+            pass
+    return _parse_with(_LOADER, text, fast=False)
+
+
+# Without anchor or alias markers, libyaml's own composer (in C) builds the same nodes as the
+# guarded one, about ten times faster; `_convert` then checks nesting and size (`_Retry`).
+_MARKERS = frozenset("&*")
+_FAST_MAX_CHARS = 64 * 1024  # keeps the nodes of a hostile file to a few MB
+
+
+class _Retry(Exception):
+    """Met by the fast path where only the guarded parser gives the exact problem."""
+
+
+def _parse_with(
+    loader_class: type[Any], text: str, *, fast: bool
+) -> tuple[Any, dict[YamlPath, int]]:
+    loader = loader_class(text)
     try:
         node = loader.get_single_node()
         if node is None:
             return None, {}
         lines: dict[YamlPath, int] = {}
-        data = _convert(loader, node, (), lines)
+        data = _Converter(loader, lines, fast=fast).convert(node, (), 0)
         return data, lines
     finally:
         loader.dispose()
 
 
 _PLAIN_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
-def _convert(
-    loader: yaml.SafeLoader, node: yaml.Node, path: YamlPath, lines: dict[YamlPath, int]
-) -> Any:
-    lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN_TAGS:
-        # A scalar's tag is checked by the constructor; these we build ourselves.
-        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-        raise _YamlProblem(
-            node.start_mark.line + 1,
-            f"YAML syntax error: the tag {tag} is not allowed: knowledge files hold only "
-            "text, numbers, dates, lists and mappings",
-        )
-    if isinstance(node, yaml.MappingNode):
-        loader.flatten_mapping(node)
+class _Converter:
+    """Builds plain data from composed nodes, noting the line of every key path."""
+
+    def __init__(self, loader: Any, lines: dict[YamlPath, int], *, fast: bool) -> None:
+        self.loader = loader
+        self.lines = lines
+        self.fast = fast
+        self.nodes = 0
+
+    def convert(self, node: yaml.Node, path: YamlPath, depth: int) -> Any:
+        self.nodes += 1
+        if self.fast and (depth >= MAX_NESTING or self.nodes > MAX_NODES):
+            raise _Retry  # the guarded composer stops such files before they are built
+        self.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag == _STR_TAG:  # what the constructor would return, without its bookkeeping
+                return node.value
+            return self.loader.construct_object(node, deep=True)
+        if node.tag not in _PLAIN_TAGS:
+            # A scalar's tag is checked by the constructor; these we build ourselves.
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            raise _YamlProblem(
+                node.start_mark.line + 1,
+                f"YAML syntax error: the tag {tag} is not allowed: knowledge files hold only "
+                "text, numbers, dates, lists and mappings",
+            )
+        if isinstance(node, yaml.SequenceNode):
+            return [self.convert(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+        assert isinstance(node, yaml.MappingNode)  # the only node kind left
+        return self._mapping(node, path, depth)
+
+    def _mapping(self, node: yaml.MappingNode, path: YamlPath, depth: int) -> dict[Any, Any]:
+        self.loader.flatten_mapping(node)
         result: dict[Any, Any] = {}
         seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            self.nodes += 1
+            if self.fast and not isinstance(key_node, yaml.ScalarNode):
+                raise _Retry  # a list or mapping as a key: the guarded composer checks it
+            if key_node.tag == _STR_TAG and isinstance(key_node, yaml.ScalarNode):
+                key = key_node.value
+            else:
+                key = self.loader.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1
             if not isinstance(key, str | int | bool | float | dt.date) or key is None:
                 raise _YamlProblem(line, "a key must be a plain word")
@@ -278,12 +386,9 @@ def _convert(
                 )
             seen[key] = line
             child = (*path, str(key))
-            lines[child] = line
-            result[key] = _convert(loader, value_node, child, lines)
+            self.lines[child] = line
+            result[key] = self.convert(value_node, child, depth + 1)
         return result
-    if isinstance(node, yaml.SequenceNode):
-        return [_convert(loader, item, (*path, i), lines) for i, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
 
 
 def _os_reason(exc: OSError) -> str:
@@ -338,53 +443,49 @@ def _read_yaml(path: Path, problems: _Problems) -> tuple[Any, dict[YamlPath, int
     raw = _read_bytes(path, problems)
     if raw is None:
         return None
+    try:
+        data, lines = _yaml_from_bytes(raw)
+    except _YamlProblem as exc:
+        problems.add(path, exc.line, exc.message)
+        return None
+    return data, lines, raw
+
+
+def _yaml_from_bytes(raw: bytes) -> tuple[Any, dict[YamlPath, int]]:
+    """The data and line map of a file's bytes; `_YamlProblem` says what is wrong with them."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        problems.add(path, 1, "the file is saved as UTF-16; save it as UTF-8")
-        return None
+        raise _YamlProblem(1, "the file is saved as UTF-16; save it as UTF-8")
     if b"\x00" in raw:
-        problems.add(path, 1, "this is not a text file (it contains binary data)")
-        return None
+        raise _YamlProblem(1, "this is not a text file (it contains binary data)")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        problems.add(path, line, "the file is not valid UTF-8 text (save it as UTF-8)")
-        return None
+        raise _YamlProblem(line, "the file is not valid UTF-8 text (save it as UTF-8)") from None
     if not text.strip():
-        problems.add(path, 1, "the file is empty")
-        return None
+        raise _YamlProblem(1, "the file is empty")
     try:
         data, lines = _parse_yaml(text)
-    except _YamlProblem as exc:
-        problems.add(path, exc.line, exc.message)
-        return None
     except yaml.MarkedYAMLError as exc:
         line, what = _explain_yaml_error(exc, text)
-        problems.add(path, line, f"YAML syntax error: {what}")
-        return None
+        raise _YamlProblem(line, f"YAML syntax error: {what}") from None
     except yaml.reader.ReaderError as exc:
         char = chr(exc.character) if isinstance(exc.character, int) else ""
         at = text.find(char) if char else -1
-        line = text[:at].count("\n") + 1 if at >= 0 else 1
-        problems.add(
-            path,
-            line,
+        raise _YamlProblem(
+            text[:at].count("\n") + 1 if at >= 0 else 1,
             f"the file contains a control character (#x{ord(char):04x}, invisible in most "
             "editors) that YAML does not allow; delete it"
             if char
             else f"YAML syntax error: {exc}",
-        )
-        return None
+        ) from None
     except yaml.YAMLError as exc:
-        problems.add(path, 1, f"YAML syntax error: {exc}")
-        return None
+        raise _YamlProblem(1, f"YAML syntax error: {exc}") from None
     except RecursionError:  # a last resort: the composer's depth limit should come first
-        problems.add(path, 1, f"nested more than {MAX_NESTING} levels deep")
-        return None
+        raise _YamlProblem(1, f"nested more than {MAX_NESTING} levels deep") from None
     if data is None:
-        problems.add(path, 1, "the file is empty (only comments)")
-        return None
-    return data, lines, raw
+        raise _YamlProblem(1, "the file is empty (only comments)")
+    return data, lines
 
 
 _KEY_LINE = re.compile(r"^(\s*)(?:-\s+)?[^\s:#'\"][^:#]*:(?:\s|$)")
@@ -600,12 +701,55 @@ def alias_key(alias: str) -> str:
 
 
 def load_knowledge_base(
-    root: Path | str | None = None, *, today: dt.date | None = None
+    root: Path | str | None = None,
+    *,
+    today: dt.date | None = None,
+    previous: LoadReport | None = None,
+    cache_dir: Path | None = None,
 ) -> LoadReport:
-    """Load, validate and index every entry below `root`; collect all problems."""
-    root = Path(root) if root is not None else DEFAULT_DIR
+    """Load, validate and index every entry below `root`; collect all problems.
+
+    Entry files whose bytes are unchanged since `previous` (an earlier load in this process) or
+    since the disk cache in `cache_dir` was written are not parsed again (`knowledge.parsecache`).
+    """
+    with collector_paused:
+        return _load(Path(root) if root is not None else DEFAULT_DIR, today, previous, cache_dir)
+
+
+def _load(
+    root: Path, today: dt.date | None, previous: LoadReport | None, cache_dir: Path | None
+) -> LoadReport:
     today = today or dt.date.today()
     problems = _Problems()
+    files = _root_files(root, problems)
+    if files is None:
+        return LoadReport(None, problems.items)
+    if previous is not None:
+        known = previous.parsed
+    else:
+        known = read_cache(cache_dir, root) if cache_dir is not None else {}
+    load = _Load(problems, today, known)
+    _load_files(files, load)
+    for parsed in load.parsed.values():
+        parsed.compact()
+    if cache_dir is not None and (load.fresh or load.parsed.keys() != known.keys()):
+        write_cache(cache_dir, root, load.parsed)
+    items = problems.finish()
+    count = len(load.entry_ids)
+    report = LoadReport(None, items, count, parsed=load.parsed, parsed_files=load.fresh)
+    if not any(p.severity == "error" for p in items):
+        report.kb = KnowledgeBase(
+            root=root,
+            entries=load.records,
+            categories=load.categories,
+            tips=load.tips,
+            version=load.digest.hexdigest()[:12],
+        )
+    return report
+
+
+def _root_files(root: Path, problems: _Problems) -> dict[tuple[str, ...], Path] | None:
+    """The files below `root` (`_scan`), or None when `root` is not a knowledge folder."""
     if not root.is_dir():
         if root.is_symlink():
             why = "is a symlink that leads nowhere (broken, or a loop)"
@@ -614,8 +758,7 @@ def load_knowledge_base(
         else:
             why = "does not exist"
         problems.add(root, 1, f"the knowledge directory {why}")
-        return LoadReport(None, problems.items)
-
+        return None
     files = _scan(root, problems)
     if (CATEGORIES_FILE,) not in files:
         below = sorted(p.parent for p in root.glob(f"*/{CATEGORIES_FILE}"))
@@ -626,22 +769,64 @@ def load_knowledge_base(
                 f"this folder has no {CATEGORIES_FILE}; the knowledge base seems to be "
                 f"{display_path(below[0])} – point at that folder instead",
             )
-            return LoadReport(None, problems.items)
+            return None
+    return files
+
+
+@dataclass
+class _Load:
+    """The state of one load: what is found, and what earlier loads parsed."""
+
+    problems: _Problems
+    today: dt.date
+    known: dict[str, ParsedFile]
+    """Parsed files of an earlier load (or the disk cache) by file key."""
+    parsed: dict[str, ParsedFile] = field(default_factory=dict)
+    """Parsed files of this load by file key: the cache for the next."""
+    fresh: int = 0
+    """Files parsed this time (not found in `known`)."""
+    categories: dict[str, Category] = field(default_factory=dict)
+    tips: list[Tip] = field(default_factory=list)
+    entry_ids: set[str] = field(default_factory=set)
+    records: dict[str, EntryRecord] = field(default_factory=dict)
+    by_id: dict[str, ParsedFile] = field(default_factory=dict)
+    digest: Any = field(default_factory=hashlib.sha256)
+
+    def parse(self, raw: bytes) -> ParsedFile:
+        """What the bytes of an entry file give: from an earlier load, or parsed now."""
+        key = file_key(raw)
+        found = self.parsed.get(key) or self.known.get(key)
+        if found is None or not _consistent(found):
+            found = parse_entry(raw)
+            self.fresh += 1
+        self.parsed[key] = found
+        return found
+
+
+def _consistent(parsed: ParsedFile) -> bool:
+    """False for a cached parse that cannot be this code's (one alias key per title and alias)."""
+    entry = parsed.entry
+    if entry is None:
+        return not parsed.alias_keys
+    return len(parsed.alias_keys) == 2 + len(entry.aliases.da) + len(entry.aliases.en)
+
+
+def _load_files(files: dict[tuple[str, ...], Path], load: _Load) -> None:
+    """Load the special files, then every entry file; then check entries against each other."""
+    problems = load.problems
     no_categories: dict[str, Category] = {}
     no_tips: list[Tip] = []
-    categories = _guarded(files.get((CATEGORIES_FILE,)), problems, _load_categories, no_categories)
-    tips = _guarded(files.get((TIPS_FILE,)), problems, _load_tips, no_tips)
     no_topics: dict[str, str] = {}
+    load.categories = _guarded(
+        files.get((CATEGORIES_FILE,)), problems, _load_categories, no_categories
+    )
+    load.tips = _guarded(files.get((TIPS_FILE,)), problems, _load_tips, no_tips)
     topics = _guarded(files.get((TOPICS_FILE,)), problems, _load_topics, no_topics)
-    entry_files = {
-        parts[1].removesuffix(".yaml"): path
+    load.entry_ids = {
+        parts[1].removesuffix(".yaml")
         for parts, path in files.items()
         if len(parts) == 2 and not parts[0].startswith("_") and path.suffix == ".yaml"
     }
-    records: dict[str, EntryRecord] = {}
-    lines_by_id: dict[str, dict[YamlPath, int]] = {}
-    digest = hashlib.sha256()
-
     for parts, path in sorted(files.items()):
         if len(parts) > 1 and parts[0].startswith("_"):
             continue  # `_cards/` and other `_`-folders hold other data (knowledge.cards)
@@ -658,52 +843,64 @@ def load_knowledge_base(
             )
             continue
         try:
-            _load_entry(path, parts, categories, records, lines_by_id, digest, problems, today)
+            _load_entry(path, parts, load)
         except Exception as exc:  # a bug must cost one file, not the knowledge base or the bot
             problems.add(path, 1, f"could not load this file: {type(exc).__name__}: {exc}")
-
-    _cross_checks(records, lines_by_id, problems, known_ids=set(entry_files), topics=topics)
-    items = problems.finish()
-    if any(p.severity == "error" for p in items):
-        return LoadReport(None, items, len(entry_files))
-    kb = KnowledgeBase(
-        root=root,
-        entries=records,
-        categories=categories,
-        tips=tips,
-        version=digest.hexdigest()[:12],
-    )
-    return LoadReport(kb, items, len(entry_files))
+    _cross_checks(load.records, load.by_id, problems, known_ids=load.entry_ids, topics=topics)
 
 
-def _load_entry(
-    path: Path,
-    parts: tuple[str, ...],
-    categories: dict[str, Category],
-    records: dict[str, EntryRecord],
-    lines_by_id: dict[str, dict[YamlPath, int]],
-    digest: Any,
-    problems: _Problems,
-    today: dt.date,
-) -> None:
-    """Read, validate and add one entry file `<category>/<id>.yaml`."""
-    category, entry_id = parts[0], path.stem
-    parsed = _read_yaml(path, problems)
-    if parsed is None:
-        return
-    data, lines, raw = parsed
-    digest.update("/".join(parts).encode() + b"\0" + raw + b"\0")
+def parse_entry(raw: bytes) -> ParsedFile:
+    """Parse and validate the bytes of an entry file: all that its name and folder do not change."""
+    found = _Findings()
+    nowhere = Path()
+    try:
+        data, lines = _yaml_from_bytes(raw)
+    except _YamlProblem as exc:
+        return ParsedFile(None, None, False, ((max(exc.line, 1), exc.message),), 0, (), (), {})
     if not isinstance(data, dict):
-        problems.add(path, 1, f"an entry must be a mapping of fields, not {_describe(data)}")
-        return
+        problem = (1, f"an entry must be a mapping of fields, not {_describe(data)}")
+        return ParsedFile(None, None, False, (problem,), 0, (), (), lines)
     declared = data.pop("id", None)
-    if declared is not None and declared != entry_id:
+    entry = _validate(Entry, data, lines, nowhere, found)
+    warnings = _Findings(limit=None)  # the file's own errors and warnings share its limit
+    keys: tuple[str, ...] = ()
+    if entry is not None:
+        _text_warnings(entry, lines, nowhere, warnings)
+        keys = tuple(alias_key(alias) for _, alias in _alias_positions(entry))
+    return ParsedFile(
+        entry=entry,
+        declared=None if declared is None else f"{declared}",
+        declared_is_text=isinstance(declared, str),
+        errors=tuple(found.found),
+        more=found.more,
+        warnings=tuple(warnings.found),
+        alias_keys=keys,
+        _lines=lines,
+    )
+
+
+def _load_entry(path: Path, parts: tuple[str, ...], load: _Load) -> None:
+    """Read, validate and add one entry file `<category>/<id>.yaml`."""
+    problems = load.problems
+    category, entry_id = parts[0], path.stem
+    raw = _read_bytes(path, problems)
+    if raw is None:
+        return
+    load.digest.update("/".join(parts).encode() + b"\0" + raw + b"\0")
+    parsed = load.parse(raw)
+    if parsed.declared is not None and not (
+        parsed.declared_is_text and parsed.declared == entry_id
+    ):
         problems.add(
             path,
-            lines.get(("id",), 1),
-            f"id '{declared}' differs from the file name '{entry_id}' (the file name is the id)",
+            parsed.lines.get(("id",), 1),
+            f"id '{parsed.declared}' differs from the file name '{entry_id}' "
+            "(the file name is the id)",
         )
-    entry = _validate(Entry, data, lines, path, problems)
+    for line, message in parsed.errors:
+        problems.add(path, line, message)
+    for _ in range(parsed.more):
+        problems.add(path, 1, "")
     if not _valid_id(entry_id):
         problems.add(
             path,
@@ -711,23 +908,25 @@ def _load_entry(
             f"file name '{path.name}' is not a valid id: use lowercase letters, digits and dashes",
         )
         return
-    if entry_id in records:
-        problems.add(path, 1, f"duplicate id '{entry_id}': also {records[entry_id].path}")
+    if entry_id in load.records:
+        problems.add(path, 1, f"duplicate id '{entry_id}': also {load.records[entry_id].path}")
         return
-    if category not in categories and categories:
+    if category not in load.categories and load.categories:
         problems.add(
             path,
             1,
             f"category folder '{category}' has no display name in {CATEGORIES_FILE}",
             "warning",
         )
-    if entry is None:
+    if parsed.entry is None:
         return
-    records[entry_id] = EntryRecord(
-        id=entry_id, category=category, entry=entry, path=display_path(path)
+    load.records[entry_id] = EntryRecord(
+        id=entry_id, category=category, entry=parsed.entry, path=problems.display(path)
     )
-    lines_by_id[entry_id] = lines
-    _entry_warnings(entry, lines, path, problems, today)
+    load.by_id[entry_id] = parsed
+    _dated_warnings(parsed, path, problems, load.today)
+    for line, message in parsed.warnings:
+        problems.add(path, line, message, "warning")
 
 
 _T = TypeVar("_T")
@@ -879,19 +1078,29 @@ def _load_tips(path: Path, problems: _Problems) -> list[Tip]:
     return tips
 
 
-def _entry_warnings(
-    entry: Entry, lines: dict[YamlPath, int], path: Path, problems: _Problems, today: dt.date
-) -> None:
-    age = (today - entry.reviewed).days
+def _dated_warnings(parsed: ParsedFile, path: Path, problems: _Problems, today: dt.date) -> None:
+    """The warning for an entry reviewed long ago, or on a date still to come."""
+    if parsed.entry is None:
+        return
+    reviewed = parsed.entry.reviewed
+    age = (today - reviewed).days
     if age > STALE_AFTER_DAYS:
         problems.add(
             path,
-            lines.get(("reviewed",), 1),
-            f"reviewed {entry.reviewed.isoformat()}, more than 18 months ago: check the facts",
+            parsed.lines.get(("reviewed",), 1),
+            f"reviewed {reviewed.isoformat()}, more than 18 months ago: check the facts",
             "warning",
         )
     elif age < 0:
-        problems.add(path, lines.get(("reviewed",), 1), "review date is in the future", "warning")
+        problems.add(
+            path, parsed.lines.get(("reviewed",), 1), "review date is in the future", "warning"
+        )
+
+
+def _text_warnings(
+    entry: Entry, lines: dict[YamlPath, int], path: Path, problems: _Problems
+) -> None:
+    """Warnings that depend on the entry's text alone (kept with the parsed file)."""
     for lang in ("da", "en"):
         text = entry.critique.get(lang)
         if len(text) > CRITIQUE_MAX_CHARS:
@@ -924,7 +1133,7 @@ def _entry_warnings(
 
 def _cross_checks(
     records: dict[str, EntryRecord],
-    lines_by_id: dict[str, dict[YamlPath, int]],
+    by_id: dict[str, ParsedFile],
     problems: _Problems,
     *,
     known_ids: set[str],
@@ -933,44 +1142,61 @@ def _cross_checks(
     """Aliases owned by one entry, related ids that exist, topic ids on the topic list.
 
     `known_ids` are the ids of every entry file, valid or not: a related id naming a file that
-    has errors of its own is not reported again.
+    has errors of its own is not reported again. Lines are looked up only for what is reported.
     """
-    owner: dict[str, tuple[str, str, int]] = {}
+    owner: dict[str, tuple[str, int]] = {}
     for entry_id, record in records.items():
-        lines = lines_by_id[entry_id]
-        path = Path(record.path)
-        entry = record.entry
-        for key_path, alias in _alias_positions(entry):
-            key = alias_key(alias)
+        parsed = by_id[entry_id]
+        for n, key in enumerate(parsed.alias_keys):
             if not key:
                 continue
-            line = lines.get(key_path, 1)
-            if key in owner and owner[key][0] != entry_id:
-                other_id, other_path, other_line = owner[key]
+            first = owner.setdefault(key, (entry_id, n))
+            if first[0] != entry_id:
+                other_id, other_n = first
+                key_path, alias = _alias_positions(record.entry)[n]
+                other_path = _alias_positions(records[other_id].entry)[other_n][0]
+                other_line = by_id[other_id].lines.get(other_path, 1)
                 problems.add(
-                    path,
-                    line,
-                    f"alias '{alias}' is also used by '{other_id}' ({other_path}:{other_line})",
+                    Path(record.path),
+                    parsed.lines.get(key_path, 1),
+                    f"alias '{alias}' is also used by '{other_id}' "
+                    f"({records[other_id].path}:{other_line})",
                 )
-            else:
-                owner.setdefault(key, (entry_id, record.path, line))
-        for i, related in enumerate(entry.related):
-            line = lines.get(("related", i), lines.get(("related",), 1))
-            if related == entry_id:
-                problems.add(path, line, "related lists the entry itself")
-            elif related not in known_ids:
-                problems.add(
-                    path,
-                    line,
-                    f"related entry '{related}' does not exist{_did_you_mean(related, known_ids)}",
-                )
-        for i, topic in enumerate(entry.topics):
-            if topics and topic not in topics:
-                line = lines.get(("topics", i), lines.get(("topics",), 1))
-                hint = _did_you_mean(topic, set(topics))
-                problems.add(
-                    path, line, f"topic '{topic}' is not on the topic list ({TOPICS_FILE}){hint}"
-                )
+        _reference_checks(record, parsed, problems, known_ids, topics)
+
+
+def _reference_checks(
+    record: EntryRecord,
+    parsed: ParsedFile,
+    problems: _Problems,
+    known_ids: set[str],
+    topics: dict[str, str],
+) -> None:
+    """Related ids that exist (and are not the entry itself), topic ids on the topic list."""
+    entry, entry_id = record.entry, record.id
+    for i, related in enumerate(entry.related):
+        if related != entry_id and related in known_ids:
+            continue
+        lines = parsed.lines
+        line = lines.get(("related", i), lines.get(("related",), 1))
+        if related == entry_id:
+            problems.add(Path(record.path), line, "related lists the entry itself")
+        else:
+            problems.add(
+                Path(record.path),
+                line,
+                f"related entry '{related}' does not exist{_did_you_mean(related, known_ids)}",
+            )
+    for i, topic in enumerate(entry.topics):
+        if topics and topic not in topics:
+            lines = parsed.lines
+            line = lines.get(("topics", i), lines.get(("topics",), 1))
+            hint = _did_you_mean(topic, set(topics))
+            problems.add(
+                Path(record.path),
+                line,
+                f"topic '{topic}' is not on the topic list ({TOPICS_FILE}){hint}",
+            )
 
 
 def _did_you_mean(word: str, known: set[str]) -> str:

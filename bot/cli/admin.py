@@ -102,7 +102,11 @@ async def cmd_stats(args: argparse.Namespace, settings: Settings, out: TextIO) -
         if target is not None and not target.parent.is_dir():
             raise CliError(f"cannot write {what}: folder {target.parent} does not exist")
     # The verdicts and titles come from the knowledge base; statistics work without it.
-    kb = (await asyncio.to_thread(load_knowledge_base, settings.knowledge_root)).kb
+    kb = (
+        await asyncio.to_thread(
+            load_knowledge_base, settings.knowledge_root, cache_dir=settings.knowledge_cache_dir
+        )
+    ).kb
     report = await _report(settings, days, kb)
     png = await asyncio.to_thread(render_chart, report, "en") if chart or html else b""
     if chart is not None:
@@ -259,7 +263,9 @@ def print_worklist(worklist: Worklist, out: TextIO) -> None:
 
 async def _entry_questions(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     entry_id = args.entry
-    report = await asyncio.to_thread(load_knowledge_base, settings.knowledge_root)
+    report = await asyncio.to_thread(
+        load_knowledge_base, settings.knowledge_root, cache_dir=settings.knowledge_cache_dir
+    )
     if report.kb is not None and report.kb.get(entry_id) is None:
         close = get_close_matches(entry_id, list(report.kb.entries), n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""

@@ -29,7 +29,9 @@ from knowledge.schema import ENTRY_ID_PATTERN
 def load_holder(settings: Settings) -> KnowledgeHolder:
     """The knowledge base, or a CliError after listing its first errors on stderr."""
     try:
-        return KnowledgeHolder(settings.knowledge_root, settings.thresholds)
+        return KnowledgeHolder(
+            settings.knowledge_root, settings.thresholds, settings.knowledge_cache_dir
+        )
     except KnowledgeError as exc:
         for problem in exc.report.errors[:20]:
             print(problem, file=sys.stderr)
@@ -112,7 +114,7 @@ def _ask_image(args: argparse.Namespace, settings: Settings, advisor: Advisor, o
 def cmd_kb_check(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     """Validate the knowledge base; exit 1 on errors (or warnings with --strict)."""
     root = Path(args.dir) if args.dir else settings.knowledge_root
-    report = load_knowledge_base(root)
+    report = load_knowledge_base(root, cache_dir=settings.knowledge_cache_dir)
     problems = list(report.problems)
     notes = []
     if report.kb is not None:

@@ -55,7 +55,7 @@ async def cmd_doctor(args: argparse.Namespace, settings: Settings, out: TextIO) 
     checks.line(
         None if ocr else True, "pictures", ocr or "tesseract reads Danish and English screenshots"
     )
-    report = load_knowledge_base(settings.knowledge_root)
+    report = load_knowledge_base(settings.knowledge_root, cache_dir=settings.knowledge_cache_dir)
     if report.kb is not None:
         detail = f"{len(report.kb.entries)} entries, {len(report.warnings)} warnings ({settings.knowledge_root})"
         checks.line(True, "knowledge", detail)

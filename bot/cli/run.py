@@ -41,7 +41,9 @@ def cmd_chat(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 def knowledge_or_report(settings: Settings) -> KnowledgeHolder | None:
     """The knowledge base, or None after listing every error as `path:line: message` on stderr."""
     try:
-        return KnowledgeHolder(settings.knowledge_root, settings.thresholds)
+        return KnowledgeHolder(
+            settings.knowledge_root, settings.thresholds, settings.knowledge_cache_dir
+        )
     except KnowledgeError as exc:
         for problem in exc.report.errors:
             print(problem, file=sys.stderr)

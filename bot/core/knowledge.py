@@ -9,8 +9,10 @@ from pathlib import Path
 
 from knowledge.cards import CardRecord, load_cards
 from knowledge.categories import CategoryIndex
+from knowledge.gcpause import collector_paused
 from knowledge.loader import KnowledgeBase, LoadReport, Problem, load_knowledge_base
 from knowledge.matcher import Matcher, Thresholds
+from knowledge.parsecache import write_cache
 
 log = logging.getLogger(__name__)
 
@@ -26,13 +28,22 @@ class Snapshot:
 
 
 def build_snapshot(
-    kb: KnowledgeBase, root: Path, thresholds: Thresholds
+    kb: KnowledgeBase, root: Path, thresholds: Thresholds, *, previous: Snapshot | None = None
 ) -> tuple[Snapshot, list[Problem]]:
-    """Index a loaded knowledge base and its category cards (cards with errors are left out)."""
+    """Index a loaded knowledge base and its category cards (cards with errors are left out).
+
+    With the `previous` snapshot, the work for every entry object it already indexed is reused.
+    """
     folders = {r.category for r in kb.entries.values()}
     cards, problems = load_cards(root, entry_ids=set(kb.entries), folders=folders)
-    index = CategoryIndex({cid: r.card for cid, r in cards.items()}, kb)
-    return Snapshot(kb, Matcher(kb, thresholds), cards, index), problems
+    with collector_paused:
+        index = CategoryIndex(
+            {cid: r.card for cid, r in cards.items()},
+            kb,
+            previous=previous.categories if previous is not None else None,
+        )
+        matcher = Matcher(kb, thresholds, previous=previous.matcher if previous else None)
+    return Snapshot(kb, matcher, cards, index), problems
 
 
 class KnowledgeError(Exception):
@@ -44,13 +55,19 @@ class KnowledgeError(Exception):
 
 
 class KnowledgeHolder:
-    """Holds the current snapshot; reloads build a new one aside and swap it atomically."""
+    """Holds the current snapshot; reloads build a new one aside and swap it atomically.
 
-    def __init__(self, root: Path, thresholds: Thresholds) -> None:
+    A reload parses only the files whose bytes changed since the last load, and indexes only the
+    entries that changed (`knowledge.parsecache`); `cache_dir` (KNOWLEDGE_CACHE_DIR) keeps the
+    parsed files for the next process too, None keeps them in memory only.
+    """
+
+    def __init__(self, root: Path, thresholds: Thresholds, cache_dir: Path | None = None) -> None:
         self.root = root
         self.thresholds = thresholds
+        self.cache_dir = cache_dir
         self._lock = asyncio.Lock()
-        report = load_knowledge_base(self.root)
+        report = load_knowledge_base(self.root, cache_dir=cache_dir)
         if report.kb is None:
             raise KnowledgeError(report)
         self.snapshot, self.card_problems = build_snapshot(report.kb, self.root, self.thresholds)
@@ -60,15 +77,20 @@ class KnowledgeHolder:
     async def reload(self) -> LoadReport:
         """Validate and index the files again (off the event loop); swap only when clean."""
         async with self._lock:
-            report = await asyncio.to_thread(load_knowledge_base, self.root)
+            report = await asyncio.to_thread(
+                load_knowledge_base, self.root, previous=self.last_report
+            )
             self.last_report = report
             if report.kb is not None:
                 snapshot, self.card_problems = await asyncio.to_thread(
-                    build_snapshot, report.kb, self.root, self.thresholds
+                    build_snapshot, report.kb, self.root, self.thresholds, previous=self.snapshot
                 )
                 # One assignment: questions in flight keep the snapshot they already read.
                 self.snapshot = snapshot
                 self._log_card_problems()
+            if self.cache_dir is not None and report.parsed_files:
+                # After the swap: writing every parsed file takes longer than the reload.
+                await asyncio.to_thread(write_cache, self.cache_dir, self.root, report.parsed)
             return report
 
     def _log_card_problems(self) -> None:

@@ -200,7 +200,9 @@ async def open_services(settings: Settings, holder: KnowledgeHolder | None = Non
     if notice:
         log.warning(notice)
     if holder is None:
-        holder = KnowledgeHolder(settings.knowledge_root, settings.thresholds)
+        holder = KnowledgeHolder(
+            settings.knowledge_root, settings.thresholds, settings.knowledge_cache_dir
+        )
     engine = make_engine(settings.database_url)
     sessionmaker = make_sessionmaker(engine)
     writer = LogWriter(sessionmaker, spool_path=settings.spool_path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,6 +14,8 @@ from db.engine import DEFAULT_URL
 from knowledge.loader import DEFAULT_DIR
 from knowledge.matcher import Thresholds
 
+CACHE_OFF = frozenset({"", "off", "none", "no", "false", "0"})
+"""Values of KNOWLEDGE_CACHE_DIR that turn the disk cache off."""
 TOKEN_PATTERN = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{30,}$")
 
 
@@ -38,6 +41,9 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_URL
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     knowledge_dir: Path | None = None
+    knowledge_cache_dir: Annotated[Path | None, NoDecode] = Field(
+        default_factory=lambda: default_cache_dir()
+    )
     omtanke_secret: SecretStr | None = None
     retention_days: int = Field(default=365, ge=1, le=3650)
     reminder_days: int = Field(default=30, ge=1, le=365)
@@ -63,6 +69,13 @@ class Settings(BaseSettings):
             if not all(re.fullmatch(r"-?\d+", p) for p in parts):
                 raise ValueError("must be Telegram user ids separated by commas, e.g. 123,456")
             return frozenset(int(p) for p in parts)
+        return value
+
+    @field_validator("knowledge_cache_dir", mode="before")
+    @classmethod
+    def _cache_off(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() in CACHE_OFF:
+            return None
         return value
 
     @field_validator("telegram_bot_token", mode="before")
@@ -169,6 +182,17 @@ class Settings(BaseSettings):
             return ""
         match = re.match(r"^https?://[^/]+(/.*)?$", self.webhook_url)
         return (match.group(1) or "/telegram").lstrip("/") if match else "telegram"
+
+
+def default_cache_dir() -> Path | None:
+    """`$XDG_CACHE_HOME/omtanke`, else `~/.cache/omtanke`; None when there is no home folder."""
+    base = os.environ.get("XDG_CACHE_HOME", "").strip()
+    if base and os.path.isabs(base):
+        return Path(base) / "omtanke"
+    try:
+        return Path.home() / ".cache" / "omtanke"
+    except RuntimeError:  # no HOME and no password-file entry
+        return None
 
 
 def database_password(url: str) -> str | None:

@@ -57,6 +57,7 @@ def make_settings(tmp_path: Path, api: FakeTelegramServer, **overrides: Any) -> 
         "telegram_api_base_url": api.base_url,
         "database_url": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
         "spool_path": tmp_path / "spool.jsonl",
+        "knowledge_cache_dir": tmp_path / "cache",
         "omtanke_secret": "test-secret-not-for-production",
         "admin_ids": str(ADMIN_ID),
         "watch_knowledge": False,

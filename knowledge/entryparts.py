@@ -159,7 +159,7 @@ def build_parts(
             parts[entry_id] = old
         else:
             missing.append(entry_id)
-    if store is None:
+    if store is None or not missing:
         for entry_id in missing:
             parts[entry_id] = entry_parts(entry_id, entries[entry_id].entry)
         return _in_order(parts, entries)

@@ -21,9 +21,7 @@ shopping (with a reason), `smalltalk` and `empty` as before.
 from __future__ import annotations
 
 import bisect
-import contextlib
 import functools
-import gc
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -43,6 +41,7 @@ from knowledge.entryparts import (
     stem_key,
 )
 from knowledge.frequency import COMMON_ALIAS_ZIPF, COMMON_ZIPF, zipf
+from knowledge.gcpause import collector_paused
 from knowledge.loader import KnowledgeBase
 from knowledge.retrieval import (
     Ints,
@@ -262,20 +261,6 @@ class _TypoIndex:
         return chosen
 
 
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while an index is built: the build allocates millions of
-    long-lived, acyclic objects, and each collection would walk all of them again (a third of
-    the build time at 100k aliases). Reference counting still frees everything as usual."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 class Matcher:
     """Scores a question against the titles and aliases of a knowledge base, and its text.
 
@@ -301,7 +286,7 @@ class Matcher:
         self.kb = kb
         self.thresholds = thresholds or Thresholds()
         self.exhaustive = exhaustive
-        with _collector_paused():
+        with collector_paused:  # the build makes millions of acyclic objects
             self._build(kb, previous, store)
 
     def _build(self, kb: KnowledgeBase, previous: Matcher | None, store: PartsStore | None) -> None:

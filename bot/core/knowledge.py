@@ -9,10 +9,11 @@ from pathlib import Path
 
 from knowledge.cards import CardRecord, load_cards
 from knowledge.categories import CategoryIndex
+from knowledge.entryparts import PartsStore
 from knowledge.gcpause import collector_paused
 from knowledge.loader import KnowledgeBase, LoadReport, Problem, load_knowledge_base
 from knowledge.matcher import Matcher, Thresholds
-from knowledge.parsecache import write_cache
+from knowledge.parsecache import cache_path, write_cache
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +29,17 @@ class Snapshot:
 
 
 def build_snapshot(
-    kb: KnowledgeBase, root: Path, thresholds: Thresholds, *, previous: Snapshot | None = None
+    kb: KnowledgeBase,
+    root: Path,
+    thresholds: Thresholds,
+    *,
+    previous: Snapshot | None = None,
+    store: PartsStore | None = None,
 ) -> tuple[Snapshot, list[Problem]]:
     """Index a loaded knowledge base and its category cards (cards with errors are left out).
 
-    With the `previous` snapshot, the work for every entry object it already indexed is reused.
+    With the `previous` snapshot, the work for every entry object it already indexed is reused;
+    `store` keeps the matcher's per-entry work across restarts (see `parts_store`).
     """
     folders = {r.category for r in kb.entries.values()}
     cards, problems = load_cards(root, entry_ids=set(kb.entries), folders=folders)
@@ -42,8 +49,17 @@ def build_snapshot(
             kb,
             previous=previous.categories if previous is not None else None,
         )
-        matcher = Matcher(kb, thresholds, previous=previous.matcher if previous else None)
+        matcher = Matcher(
+            kb, thresholds, previous=previous.matcher if previous else None, store=store
+        )
     return Snapshot(kb, matcher, cards, index), problems
+
+
+def parts_store(cache_dir: Path | None, root: Path) -> PartsStore | None:
+    """The matcher's parts store for the knowledge folder `root`, beside its parse cache."""
+    if cache_dir is None:
+        return None
+    return PartsStore(cache_path(cache_dir, root).with_suffix(".parts"))
 
 
 class KnowledgeError(Exception):
@@ -70,7 +86,11 @@ class KnowledgeHolder:
         report = load_knowledge_base(self.root, cache_dir=cache_dir)
         if report.kb is None:
             raise KnowledgeError(report)
-        self.snapshot, self.card_problems = build_snapshot(report.kb, self.root, self.thresholds)
+        # The parts store serves the start-up build; reloads reuse the previous snapshot, and
+        # the next start works out again only what changed since the store was written.
+        self.snapshot, self.card_problems = build_snapshot(
+            report.kb, self.root, self.thresholds, store=parts_store(cache_dir, root)
+        )
         self._log_card_problems()
         self.last_report = report
 

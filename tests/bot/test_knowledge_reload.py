@@ -13,6 +13,7 @@ import pytest
 from bot.core import knowledge as holder_module
 from bot.core.knowledge import KnowledgeHolder
 from bot.core.settings import load_settings
+from knowledge import entryparts
 from knowledge.loader import DEFAULT_DIR, load_knowledge_base
 from knowledge.matcher import Thresholds
 
@@ -128,3 +129,25 @@ def test_knowledge_cache_dir_default_and_explicit(
     assert load_settings().knowledge_cache_dir == tmp_path / "home" / ".cache" / "omtanke"
     monkeypatch.setenv("KNOWLEDGE_CACHE_DIR", str(tmp_path / "mine"))
     assert load_settings().knowledge_cache_dir == tmp_path / "mine"
+
+
+def test_a_new_process_reads_the_matcher_parts_from_the_cache_folder(
+    kb_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = KnowledgeHolder(kb_dir, Thresholds(), cache_dir=tmp_path / "cache")
+    assert sorted(p.suffix for p in (tmp_path / "cache").iterdir()) == [".cache", ".parts"]
+    worked_out: list[str] = []
+    original = entryparts.entry_parts
+
+    def counting(entry_id: str, entry: Any) -> entryparts.EntryParts:
+        worked_out.append(entry_id)
+        return original(entry_id, entry)
+
+    monkeypatch.setattr(entryparts, "entry_parts", counting)
+    second = KnowledgeHolder(kb_dir, Thresholds(), cache_dir=tmp_path / "cache")
+    assert worked_out == []
+    question = "skal jeg købe en stanley cup"
+    assert second.snapshot.matcher.match(question) == first.snapshot.matcher.match(question)
+    # Without a cache folder every entry is worked out again.
+    KnowledgeHolder(kb_dir, Thresholds(), cache_dir=None)
+    assert len(worked_out) == len(first.snapshot.kb.entries)

@@ -65,9 +65,11 @@ def _rows(figures: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     rows.append(
         (
             f"end to end: {e2e['updates']} questions, {e2e['users']} users, loopback Bot API",
-            f"{ours['updates_per_s']:,.0f} updates/s; {ours['rows']} rows logged, "
+            f"{ours['updates_per_s']:,.0f} updates/s, CPU {ours['cpu_ms_per_update']:.2f} ms/update "
+            f"(matching {e2e['matching_cpu_ms_per_update']:.2f}); {ours['rows']} rows logged, "
             f"exactly once: {'yes' if e2e['logged_exactly_once'] else 'NO'}",
-            f"PTB echo bot {echo['updates_per_s']:,.0f} updates/s",
+            f"PTB echo bot {echo['updates_per_s']:,.0f} updates/s, "
+            f"CPU {echo['cpu_ms_per_update']:.2f} ms/update",
             f"{e2e['ratio']:.0%}",
         )
     )

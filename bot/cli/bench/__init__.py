@@ -14,6 +14,7 @@ import asyncio
 import json
 import os
 import sys
+import time
 from typing import Any, TextIO
 
 from bot.cli.bench import coldstart, e2e, loading, matching, writer
@@ -21,9 +22,11 @@ from bot.cli.bench.common import machine
 from bot.cli.bench.report import goals, print_table
 from bot.core.settings import Settings
 
+_STARTED = time.perf_counter()
+
 
 def _step(what: str) -> None:
-    print(f"bench: {what}…", file=sys.stderr, flush=True)
+    print(f"bench: {time.perf_counter() - _STARTED:5.1f} s {what}…", file=sys.stderr, flush=True)
 
 
 def measure(settings: Settings, *, quick: bool, pg_url: str, profile: bool) -> dict[str, Any]:

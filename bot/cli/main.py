@@ -108,9 +108,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=admin.cmd_stats)
 
     p = sub.add_parser("bench", help="benchmarks, each against a reference from the same run")
-    p.add_argument("--quick", action="store_true", help="small sizes, for CI (about 30 s)")
+    p.add_argument("--quick", action="store_true", help="small sizes, for CI (about 20-30 s)")
     p.add_argument("--json", action="store_true", help="print one JSON document")
-    p.add_argument("--profile", action="store_true", help="cProfile the end-to-end run (on stderr)")
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help="cProfile the end-to-end run (on stderr; its ratio then means nothing)",
+    )
     p.set_defaults(func=bench.cmd_bench)
 
     p = sub.add_parser("doctor", help="check settings, database, migrations and entries")

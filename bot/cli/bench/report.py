@@ -29,10 +29,14 @@ def goals(figures: dict[str, Any]) -> dict[str, Any]:
         "first_answer_s": (cold["first_answer_s"], "<="),
         "max_rss_mb": (cold["max_rss_mb"], "<="),
     }
+    # The matching goals are for 100k aliases; --quick stops at 10k (then: not judged, None).
+    at_scale = largest["aliases"] >= 90_000
     out: dict[str, Any] = {}
     for name, (value, sense) in measured.items():
         goal = GOALS[name]
-        met = value <= goal if sense == "<=" else value >= goal
+        met: bool | None = value <= goal if sense == "<=" else value >= goal
+        if name.startswith("matching_") and not at_scale:
+            met = None
         out[name] = {"value": value, "goal": f"{sense} {goal:g}", "met": met}
     out["matching_at"] = largest["size"]
     return out
@@ -114,5 +118,7 @@ def print_table(figures: dict[str, Any], out: TextIO) -> None:
     console.print(table)
     for name, goal in figures["goals"].items():
         if isinstance(goal, dict):
-            mark = "met" if goal["met"] else "NOT met"
+            mark = {True: "met", False: "NOT met", None: "not judged (the goal is for 100k)"}[
+                goal["met"]
+            ]
             console.print(f"goal {name}: {goal['value']} (goal {goal['goal']}): {mark}")

@@ -31,7 +31,7 @@ pytest: $(STAMP)
 test: lint typecheck pytest
 
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/omtanke bench
 
 schema: $(STAMP)
 	$(BIN)/omtanke kb schema > knowledge/entries/schema.json

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from bot import __version__
-from bot.cli import admin, ask, doctor, run
+from bot.cli import admin, ask, bench, doctor, run
 from bot.cli.errors import CliError
 from bot.core.logs import protect
 from bot.core.settings import Settings, SettingsError, load_settings, load_settings_leniently
@@ -106,6 +106,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--entries", action="store_true", help="per-entry answers and 👍/👎")
     p.set_defaults(func=admin.cmd_stats)
+
+    p = sub.add_parser("bench", help="benchmarks, each against a reference from the same run")
+    p.add_argument("--quick", action="store_true", help="small sizes, for CI (about 20-30 s)")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help="cProfile the end-to-end run (on stderr; its ratio then means nothing)",
+    )
+    p.set_defaults(func=bench.cmd_bench)
 
     p = sub.add_parser("doctor", help="check settings, database, migrations and entries")
     p.set_defaults(func=doctor.cmd_doctor)

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str | None = None
+    # Telegram's limits (PTB's AIORateLimiter); off only for a self-hosted or test Bot API.
+    telegram_rate_limit: bool = True
     database_url: str = DEFAULT_URL
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     knowledge_dir: Path | None = None

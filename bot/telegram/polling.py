@@ -13,8 +13,11 @@ Guarantees:
   unbounded queue in memory, and nothing a stop has to throw away).
 * While updates are in flight, getUpdates is called every `PACE` seconds (Telegram answers at once
   while something is unconfirmed; `MAX_PACE` while nothing new comes), so a new chat's question
-  is fetched within half a second even while another chat's update hangs. When nothing is in flight it
-  is an ordinary long poll.
+  is fetched within half a second even while another chat's update hangs. In a backlog (the
+  last answer was a full window) it is called at once when `REFILL` places of the window are
+  free again, so updates flow without a pause at each window's end; and never while the window
+  is full, when Telegram could only send the unconfirmed updates again. When nothing is in
+  flight it is an ordinary long poll.
 * A rejected token (401/404) ends polling with `TokenRejected`. Network errors, 5xx, 409 and 429
   are one log line each and a retry after a backoff (1 s doubling to 30 s, or Telegram's
   `retry_after`) – never a traceback.
@@ -28,7 +31,7 @@ import contextlib
 import json
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from telegram import Bot, Update
@@ -41,6 +44,8 @@ log = logging.getLogger(__name__)
 
 WINDOW = 100
 """Updates fetched and not yet finished, at most (getUpdates' own limit)."""
+REFILL = 3 * WINDOW // 4
+"""Free places in the window that make the next getUpdates worth it at once."""
 PACE = 0.25
 """Seconds between getUpdates calls while updates are in flight and new ones come."""
 MAX_PACE = 0.5
@@ -91,6 +96,7 @@ class Poller:
         self._skipped: set[int] = set()  # finished without being handled: hold the offset
         self._done: set[int] = set()  # handled, at or above the offset
         self._next = 0  # the smallest update id not seen yet
+        self._more = False  # the last getUpdates brought a full window (a backlog)
         self._progress = asyncio.Event()
         self._already = self._load_handled()
         self.polls = 0
@@ -101,6 +107,12 @@ class Poller:
         """What getUpdates may confirm: everything below the first update not handled."""
         unhandled = self._open | self._skipped
         return min(unhandled) if unhandled else self._next
+
+    @property
+    def room(self) -> int:
+        """New updates the next getUpdates can bring: Telegram answers at most `WINDOW` from the
+        offset, and the ones seen already come first (update ids are consecutive)."""
+        return WINDOW - (self._next - self.offset)
 
     def _finished(self, update_id: int, handled: bool) -> None:
         if update_id not in self._open:
@@ -117,8 +129,9 @@ class Poller:
         backoff = 0.0
         pace = PACE
         while True:
-            if len(self._open) >= WINDOW:
-                await self._until_idle(None)  # nothing new can come before the offset moves
+            if self._open and self.room <= 0:
+                # Nothing new can come before the offset moves; then come back for a refill.
+                await self._until(lambda: self.room >= REFILL, None)
                 continue
             busy = bool(self._open)
             sent = self.offset
@@ -150,12 +163,14 @@ class Poller:
             before = self._next
             for update in updates:
                 self._take(update)
+            self._more = len(updates) >= WINDOW  # a full answer: more are likely waiting
             # While updates are in flight Telegram answers at once with the unconfirmed ones, so
             # poll again only after `pace` (longer while nothing new comes), or as soon as all
-            # are finished (then a long poll waits for new ones at no cost).
+            # are finished (then a long poll waits for new ones at no cost), or in a backlog as
+            # soon as a refill's worth of places is free.
             pace = PACE if self._next > before else min(MAX_PACE, pace * 2)
             if self._open:
-                await self._until_idle(pace)
+                await self._until(lambda: self._more and self.room >= REFILL, pace)
 
     def _take(self, update: Update) -> None:
         uid = update.update_id
@@ -174,17 +189,15 @@ class Poller:
             self._already = set()
             self._write_handled(offset, [])
 
-    async def _until_idle(self, limit: float | None) -> None:
-        """Until no update is in flight, or `limit` seconds (None: until one finishes)."""
+    async def _until(self, ready: Callable[[], bool], limit: float | None) -> None:
+        """Until no update is in flight or `ready()`, or `limit` seconds (None: no limit)."""
         # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel that comes
         # as the event is set, and polling would go on after a stop.
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(limit):
-                while self._open:
+                while self._open and not ready():
                     self._progress.clear()
                     await self._progress.wait()
-                    if limit is None:
-                        return
 
     async def confirm(self, timeout: float) -> None:  # noqa: ASYNC109 (a budget, then give up)
         """At a stop: confirm what is handled, remember what was handled past it."""

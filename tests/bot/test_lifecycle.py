@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import text
+from telegram.ext import AIORateLimiter
 
 from bot.core.services import Services
 from bot.telegram.app import build_application
@@ -243,3 +244,10 @@ async def test_daily_retention_job_purges_old_questions(bot: Harness) -> None:
     [job] = [j for j in bot.app.job_queue.jobs() if j.name == "retention"]
     await job.run(bot.app)
     assert await bot.rows("select entry_id from questions") == [("stanley-cup",)]
+
+
+def test_rate_limiter_follows_the_setting(tmp_path: Path, fake_api: FakeTelegramServer) -> None:
+    limited = build_application(make_settings(tmp_path, fake_api))
+    assert isinstance(limited.bot.rate_limiter, AIORateLimiter)
+    free = build_application(make_settings(tmp_path, fake_api, telegram_rate_limit=False))
+    assert free.bot.rate_limiter is None

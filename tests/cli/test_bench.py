@@ -36,6 +36,8 @@ def test_bench_quick_json() -> None:
         assert m["agreement"] >= 0.995, m
         assert m["p50_ms"] > 0 and m["p99_ms"] >= m["p50_ms"] and m["brute_median_ms"] > 0
     assert [ld["entries"] for ld in data["loading"]] == [1000]
+    for ld in data["loading"]:
+        assert ld["first_start_s"] > 0 and ld["seconds"] > 0 and ld["reload_s"] > 0, ld
     e2e = data["end_to_end"]
     assert e2e["echo_answered_all"] is True
     assert e2e["omtanke_answered_all"] is True
@@ -47,4 +49,5 @@ def test_bench_quick_json() -> None:
     assert data["writer"][0]["rows_per_s"] > 0
     assert data["cold_start"]["answer_kind"] == "answer"
     assert data["cold_start"]["max_rss_mb"] > 0
+    assert data["cold_start"]["first_ever_s"] > 0
     assert data["goals"]["agreement"]["met"] is True

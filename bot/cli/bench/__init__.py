@@ -41,7 +41,7 @@ def measure(settings: Settings, *, quick: bool, pg_url: str, profile: bool) -> d
     figures["loading"] = []
     for count in [1_000] if quick else [1_000, 10_000]:
         _step(f"load + index, {count} entries")
-        figures["loading"].append(loading.run(root, count, again=not quick))
+        figures["loading"].append(loading.run(root, count))
     _step("end to end")
     figures["end_to_end"] = asyncio.run(
         e2e.run(

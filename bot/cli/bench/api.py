@@ -5,6 +5,13 @@ answers `getMe`, hands out queued updates through `getUpdates` (offset confirms,
 wait for new ones), and answers `sendMessage` and every other method with a valid result. It
 counts the messages sent to each chat; `wait_answered` returns once every chat got at least as
 many messages as it sent questions. It is deliberately cheap, so the bots are what is measured.
+
+It runs in a process of its own (`RemoteApi`, or `python -m bot.cli.bench.apiserver`), like Telegram's
+servers: its work is not billed to the bot under test, and a bot that keeps several requests in
+flight gains what it would gain against the real API. The bench drives it through two control
+routes: `POST /control/queue` (a JSON list of [user, text]) and `POST /control/wait` ({"timeout":
+seconds}: blocks until every chat is answered, then returns the counts and the moment of the last
+answer on the machine's monotonic clock, which `time.perf_counter` shares across processes).
 """
 
 from __future__ import annotations
@@ -14,10 +21,13 @@ import contextlib
 import itertools
 import json
 import re
+import sys
 import time
 from collections import Counter
 from typing import Any
 from urllib.parse import parse_qsl
+
+import httpx
 
 TOKEN = "123456789:BENCHbenchBENCHbenchBENCHbenchBENCH"
 BOT_USER = {
@@ -112,9 +122,13 @@ class LoopbackApi:
                     name, _, value = line.partition(":")
                     headers[name.strip().lower()] = value.strip()
                 body = await reader.readexactly(int(headers.get("content-length", "0")))
-                method = request_line.split(" ")[1].rstrip("/").rsplit("/", 1)[-1]
-                params = _params(method, body, headers.get("content-type", ""))
-                result = await self._call(method, params)
+                path = request_line.split(" ")[1].rstrip("/")
+                method = path.rsplit("/", 1)[-1]
+                if path.startswith("/control/"):
+                    result = await self._control(method, json.loads(body or b"null"))
+                else:
+                    params = _params(method, body, headers.get("content-type", ""))
+                    result = await self._call(method, params)
                 payload = json.dumps({"ok": True, "result": result}).encode()
                 writer.write(
                     b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
@@ -126,6 +140,19 @@ class LoopbackApi:
         finally:
             self._conns.discard(task)
             writer.close()
+
+    async def _control(self, route: str, body: Any) -> Any:
+        if route == "queue":
+            for chat, text in body:
+                self.queue(chat, text)
+            return len(self.pending)
+        ok = await self.wait_answered(float(body["timeout"]))
+        return {
+            "answered_all": ok,
+            "answered": {str(chat): n for chat, n in self.answered.items()},
+            "last_answer": self.last_answer,
+            "get_updates": self.calls["getUpdates"],
+        }
 
     async def _call(self, method: str, params: dict[str, Any]) -> Any:
         self.calls[method] += 1
@@ -184,3 +211,67 @@ def _params(method: str, body: bytes, content_type: str) -> dict[str, Any]:
         match = _CHAT_ID.search(body)
         return {"chat_id": int(match.group(1))} if match else {}
     return dict(parse_qsl(body.decode("utf-8")))
+
+
+async def serve_until_stdin_closes() -> None:
+    """The server as a child process: prints its port, serves until the parent closes stdin."""
+    api = LoopbackApi()
+    await api.start()
+    print(api.port, flush=True)
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(None, sys.stdin.read)
+    await api.stop()
+
+
+class RemoteApi:
+    """A `LoopbackApi` in a child process, with the same interface as far as the bench uses it:
+    `queue` collects, `wait_answered` sends the questions and waits for the answers."""
+
+    def __init__(self) -> None:
+        self.answered: Counter[int] = Counter()
+        self.calls: Counter[str] = Counter()
+        self.last_answer: float | None = None
+        self.last_answer_cpu: float | None = None  # the server's CPU is not the bot's
+        self._queued: list[tuple[dict[str, Any], str]] = []
+        self._child: asyncio.subprocess.Process | None = None
+        self.port = 0
+
+    @property
+    def base_url(self) -> str:
+        """What the bot takes as TELEGRAM_API_BASE_URL."""
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    async def start(self) -> None:
+        self._child = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.cli.bench.apiserver",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        assert self._child.stdout is not None
+        self.port = int(await self._child.stdout.readline())
+
+    async def stop(self) -> None:
+        if self._child is not None and self._child.stdin is not None:
+            self._child.stdin.close()
+            await self._child.wait()
+            self._child = None
+
+    def queue(self, chat: dict[str, Any], text: str) -> None:
+        """A private message from `chat`, sent to the server by `wait_answered`."""
+        self._queued.append((chat, text))
+
+    async def wait_answered(self, timeout: float) -> bool:  # noqa: ASYNC109 (a budget)
+        """Hand the queued questions to the server; wait until every one is answered."""
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{self.port}") as client:
+            await client.post("/control/queue", json=self._queued)
+            self._queued = []
+            reply = await client.post(
+                "/control/wait", json={"timeout": timeout}, timeout=timeout + 10
+            )
+        status = reply.json()["result"]
+        self.answered = Counter({int(c): n for c, n in status["answered"].items()})
+        self.calls["getUpdates"] = status["get_updates"]
+        self.last_answer = status["last_answer"]
+        return bool(status["answered_all"])

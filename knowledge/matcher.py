@@ -181,6 +181,9 @@ def _least_shared(length: int) -> int:
     return min(m - 2 * (m // 4) for m in range(length, max(length, top) + 1))
 
 
+_FEW = 64
+"""Candidates cdist scores faster than the typo index would narrow them down."""
+
 SHARED_RARE = 3
 """Pairs every candidate must share among the rarer pairs of a window (see `candidates`)."""
 
@@ -319,6 +322,17 @@ class Matcher:
         # Tuples: a third smaller than lists, and there is one per alias.
         self._by_key = {key: tuple(rows) for key, rows in by_key.items()}
         self._alias_words = frozenset(w for a in aliases for w in a.vocabulary)
+        # An everyday word in a window is never a typo: only aliases that contain it can be a
+        # typo match of that window (`_typo_allowed`), so those are the only candidates.
+        # By first letter too: a typo match keeps it (as in `_key_groups`).
+        with_word: dict[tuple[str, str], list[int]] = {}
+        for index, alias in enumerate(aliases):
+            if len(alias.key) > EXACT_ONLY:
+                for word in alias.vocabulary:
+                    if zipf(word) >= COMMON_ZIPF:
+                        with_word.setdefault((alias.key[0], word), []).append(index)
+        self._with_everyday = {k: np.array(rows, dtype=np.int64) for k, rows in with_word.items()}
+        self._key_lengths = np.array([len(k) for k in self._keys], dtype=np.int64)
         self._key_groups_cache: dict[tuple[int, str], tuple[list[str], list[int]]] | None = None
         self._typos = None if self.exhaustive else _TypoIndex(self._keys, pairs)
         self._stem_keys = {key: tuple(rows) for key, rows in stem_keys.items()}
@@ -655,8 +669,8 @@ class Matcher:
         if self._typos is not None:
             for rows in groups.values():
                 for r in rows:
-                    window = windows[r][0]
-                    found = self._typos.candidates(window)
+                    window, words = windows[r][0], windows[r][4]
+                    found = self._typo_candidates(window, words, self._typos)
                     if not len(found):
                         continue
                     scores = process.cdist(
@@ -686,6 +700,29 @@ class Matcher:
             hits_r, hits_c = np.nonzero((scores > 0) & (scores < 1))
             for i, j in zip(hits_r.tolist(), hits_c.tolist(), strict=True):
                 yield rows[i], indexes[j], float(scores[i, j])
+
+    def _typo_candidates(self, window: str, words: list[Token], typos: _TypoIndex) -> Ints:
+        """Aliases (ascending) that may be a typo match of `window`: with an everyday word in
+        the window, the aliases with the same first letter that contain every such word (no
+        other can pass `_typo_allowed`), narrowed by the typo index when there are many; else
+        those the typo index finds."""
+        everyday = {tok.text for tok in words if zipf(tok.text) >= COMMON_ZIPF}
+        if not everyday:
+            return typos.candidates(window)
+        found: Ints | None = None
+        for word in everyday:
+            rows = self._with_everyday.get((window[:1], word))
+            if rows is None:
+                return _NO_INTS
+            found = rows if found is None else np.intersect1d(found, rows, assume_unique=True)
+        assert found is not None
+        length = self._key_lengths[found]
+        size = len(window)
+        same: Ints = found[(length >= size * TYPO_CUTOFF) & (length <= size / TYPO_CUTOFF)]
+        if len(same) > _FEW:  # a common word in many aliases: the letter pairs narrow it down
+            narrowed: Ints = np.intersect1d(same, typos.candidates(window), assume_unique=True)
+            return narrowed
+        return same
 
     # --- combining the signals --------------------------------------------------------------
 

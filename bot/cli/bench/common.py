@@ -61,6 +61,17 @@ def pin_to_one_core() -> int | None:
     return core
 
 
+def rss_bytes() -> int:
+    """This process's resident memory now (VmRSS), 0 where /proc is missing."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
 def peak_rss_mb() -> float:
     """This process's peak resident memory in MiB (VmHWM: since its exec, not its fork)."""
     try:

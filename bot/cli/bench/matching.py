@@ -8,6 +8,7 @@ the same process: what "fuzzy match against every alias" costs.
 
 from __future__ import annotations
 
+import gc
 import json
 import statistics
 import sys
@@ -17,7 +18,14 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from bot.cli.bench.common import emit, percentile, pin_to_one_core, real_questions, run_child
+from bot.cli.bench.common import (
+    emit,
+    percentile,
+    pin_to_one_core,
+    real_questions,
+    rss_bytes,
+    run_child,
+)
 from knowledge.loader import KnowledgeBase, alias_key, entry_aliases, load_knowledge_base
 from knowledge.matcher import Matcher, Thresholds
 from knowledge.synthetic import grow, typo_questions
@@ -33,9 +41,13 @@ def measure(params: dict[str, Any]) -> dict[str, Any]:
     keys = sorted({alias_key(a) for r in kb.entries.values() for _, a in entry_aliases(r.entry)})
     questions, source = _questions(kb, params)
     thresholds = Thresholds(**params["thresholds"])
+    gc.collect()
+    resident = rss_bytes()
     started = time.perf_counter()
     matcher = Matcher(kb, thresholds)
     build_s = time.perf_counter() - started
+    gc.collect()
+    index_bytes = rss_bytes() - resident  # what the index adds to the process, allocator included
     times = _latencies(matcher, questions, params["rounds"])
     brute = _brute_force(keys, questions[: params["brute"]])
     exhaustive = Matcher(kb, thresholds, exhaustive=True)
@@ -52,6 +64,7 @@ def measure(params: dict[str, Any]) -> dict[str, Any]:
         "rounds": params["rounds"],
         "core": core,
         "build_s": round(build_s, 3),
+        "index_bytes_per_alias": round(index_bytes / len(keys)) if resident else None,
         "p50_ms": round(p50, 3),
         "p99_ms": round(p99, 3),
         "max_ms": round(max(times), 3),

@@ -55,9 +55,8 @@ class Alias(NamedTuple):
     alias itself contains it ("coach bagg" → "coach bag")."""
 
 
-AliasParts = tuple[Alias, str, str, tuple[str, ...], tuple[str, ...]]
-"""(alias, stem key, phrase key or "", reversed compound-head forms, letter pairs of the key
-for the typo index)."""
+AliasParts = tuple[Alias, str, str, tuple[str, ...]]
+"""(alias, stem key, phrase key or "", reversed compound-head forms)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +102,7 @@ def entry_parts(entry_id: str, entry: Entry) -> EntryParts:
         full = "".join(words)
         phrase = full if len(words) > 1 and full != key else ""  # "bedst før": "før" is filler
         heads = tuple(dict.fromkeys((key[::-1], skey[3:][::-1]))) if len(words) == 1 else ()
-        pairs = tuple(letter_pairs(key)) if len(key) > EXACT_ONLY else ()
-        aliases.append((alias, skey, phrase, heads, pairs))
+        aliases.append((alias, skey, phrase, heads))
     return EntryParts(entry, tuple(aliases), text_doc(entry_fields(entry), tokens_of))
 
 
@@ -192,10 +190,7 @@ def _freeze(parts: EntryParts) -> tuple[Any, ...]:
     """Plain tuples only: the store's unpickler refuses every class."""
     doc = parts.doc
     return (
-        tuple(
-            (tuple(a), skey, phrase, heads, pairs)
-            for a, skey, phrase, heads, pairs in parts.aliases
-        ),
+        tuple((tuple(a), skey, phrase, heads) for a, skey, phrase, heads in parts.aliases),
         (doc.terms, doc.counts, doc.length, doc.surface),
     )
 
@@ -207,7 +202,7 @@ def _thaw(frozen: Any, entry: Entry) -> EntryParts | None:
         aliases, (terms, counts, length, surface) = frozen
         return EntryParts(
             entry,
-            tuple((Alias(*a), s, p, tuple(h), tuple(x)) for a, s, p, h, x in aliases),
+            tuple((Alias(*a), s, p, tuple(h)) for a, s, p, h in aliases),
             TextDoc(tuple(terms), tuple(counts), float(length), tuple(surface)),
         )
     except (TypeError, ValueError):  # the checksum makes this unlikely; recompute if so
@@ -215,7 +210,7 @@ def _thaw(frozen: Any, entry: Entry) -> EntryParts | None:
 
 
 _MAGIC = b"omtanke-parts\n"
-_FORMAT = 1
+_FORMAT = 2
 _CODE_FILES = ("entryparts.py", "text.py", "folding.py", "retrieval.py", "frequency.py")
 
 

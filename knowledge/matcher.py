@@ -181,6 +181,22 @@ def _least_shared(length: int) -> int:
     return min(m - 2 * (m // 4) for m in range(length, max(length, top) + 1))
 
 
+Positions = npt.NDArray[np.int32]
+
+Rows = int | tuple[int, ...]
+"""Alias numbers under one key: most keys have one, kept as a bare int (a tuple per alias
+would cost 48 bytes each at 100k aliases)."""
+
+
+def _packed(table: dict[str, list[int]]) -> dict[str, Rows]:
+    return {key: rows[0] if len(rows) == 1 else tuple(rows) for key, rows in table.items()}
+
+
+def _rows(table: dict[str, Rows], key: str) -> tuple[int, ...]:
+    rows = table.get(key, ())
+    return (rows,) if isinstance(rows, int) else rows
+
+
 _FEW = 64
 """Candidates cdist scores faster than the typo index would narrow them down."""
 
@@ -203,17 +219,16 @@ class _TypoIndex:
     out: they only ever match letter for letter.
     """
 
-    def __init__(self, keys: list[str], pairs: list[tuple[str, ...]]) -> None:
-        """`pairs[i]`: the `letter_pairs` of `keys[i]` (worked out once per entry)."""
+    def __init__(self, keys: list[str]) -> None:
         groups: dict[str, list[int]] = {}
         for index, key in enumerate(keys):
             if len(key) > EXACT_ONLY:
                 groups.setdefault(key[0], []).append(index)
-        self.groups: dict[str, tuple[Ints, Ints, dict[str, Ints], int, int]] = {}
+        self.groups: dict[str, tuple[Ints, Ints, dict[str, Positions], int, int]] = {}
         for first, indexes in groups.items():
             postings: dict[str, list[int]] = {}
             for position, index in enumerate(indexes):
-                for pair in pairs[index]:
+                for pair in letter_pairs(keys[index]):
                     row = postings.get(pair)
                     if row is None:
                         postings[pair] = [position]
@@ -223,7 +238,8 @@ class _TypoIndex:
             self.groups[first] = (
                 np.array(indexes, dtype=np.int64),
                 np.array(sizes, dtype=np.int64),
-                {pair: np.array(row, dtype=np.int64) for pair, row in postings.items()},
+                # int32: positions within one first letter; half the memory of int64.
+                {pair: np.array(row, dtype=np.int32) for pair, row in postings.items()},
                 min(sizes),
                 max(sizes),
             )
@@ -299,15 +315,13 @@ class Matcher:
         aliases: list[Alias] = []
         stem_keys: dict[str, list[int]] = {}
         head_forms: list[tuple[str, int]] = []
-        pairs: list[tuple[str, ...]] = []
         phrases: dict[str, list[int]] = {}
         docs: dict[str, TextDoc] = {}
         for entry_id, parts in self._parts.items():
             docs[entry_id] = parts.doc
-            for alias, skey, full, heads, key_pairs in parts.aliases:
+            for alias, skey, full, heads in parts.aliases:
                 index = len(aliases)
                 aliases.append(alias)
-                pairs.append(key_pairs)
                 stem_keys.setdefault(skey, []).append(index)
                 if full:
                     phrases.setdefault(full, []).append(index)
@@ -320,7 +334,7 @@ class Matcher:
         for index, alias in enumerate(aliases):
             by_key.setdefault(alias.key, []).append(index)
         # Tuples: a third smaller than lists, and there is one per alias.
-        self._by_key = {key: tuple(rows) for key, rows in by_key.items()}
+        self._by_key = _packed(by_key)
         self._alias_words = frozenset(w for a in aliases for w in a.vocabulary)
         # An everyday word in a window is never a typo: only aliases that contain it can be a
         # typo match of that window (`_typo_allowed`), so those are the only candidates.
@@ -334,22 +348,22 @@ class Matcher:
         self._with_everyday = {k: np.array(rows, dtype=np.int64) for k, rows in with_word.items()}
         self._key_lengths = np.array([len(k) for k in self._keys], dtype=np.int64)
         self._key_groups_cache: dict[tuple[int, str], tuple[list[str], list[int]]] | None = None
-        self._typos = None if self.exhaustive else _TypoIndex(self._keys, pairs)
-        self._stem_keys = {key: tuple(rows) for key, rows in stem_keys.items()}
+        self._typos = None if self.exhaustive else _TypoIndex(self._keys)
+        self._stem_keys = _packed(stem_keys)
         # Compound heads: "robotstøvsuger" answers to "støvsuger" (one-word aliases), found by
         # the reversed forms in sorted order.
         head_forms.sort()
         self._head_forms = [form for form, _ in head_forms]
         self._head_aliases = [index for _, index in head_forms]
-        self._phrases = {key: tuple(rows) for key, rows in phrases.items()}
+        self._phrases = _packed(phrases)
         self._max_words = max((a.words for a in aliases), default=1) + 1
         self._index = TextIndex(docs)
         self._titles = {entry_id: r.entry.title.en for entry_id, r in kb.entries.items()}
-        self._names: dict[str, frozenset[str]] = {}
+        names: dict[str, dict[str, None]] = {}
         for alias in aliases:
-            self._names[alias.entry_id] = self._names.get(alias.entry_id, frozenset()).union(
-                alias.vocabulary
-            )
+            names.setdefault(alias.entry_id, {}).update(dict.fromkeys(alias.vocabulary))
+        # Tuples: an entry's name words are few, and a set of them costs four times as much.
+        self._names: dict[str, tuple[str, ...]] = {e: tuple(words) for e, words in names.items()}
         named_by: dict[str, int] = {}
         naming: dict[str, list[str]] = {}
         for entry_id, vocabulary in self._names.items():
@@ -616,7 +630,7 @@ class Matcher:
             )
         t = self.thresholds
         for window, skeys, start, end, words in windows:
-            for c in sorted({c for skey in skeys for c in self._stem_keys.get(skey, ())}):
+            for c in sorted({c for skey in skeys for c in _rows(self._stem_keys, skey)}):
                 alias = self._aliases[c]
                 if alias.key == window or (alias.strict and len(window) < content_chars):
                     continue  # letter-for-letter hits were scored above
@@ -644,7 +658,7 @@ class Matcher:
                 phrase = tokens[start : start + size]
                 if len(phrase) < size:
                     break
-                for c in self._phrases.get("".join(tok.text for tok in phrase), ()):
+                for c in _rows(self._phrases, "".join(tok.text for tok in phrase)):
                     offer(_Hit(100.0, self._aliases[c], start, start + size, "alias"))
         return best
 
@@ -662,7 +676,7 @@ class Matcher:
         """
         groups: dict[tuple[int, str], list[int]] = {}
         for r, (window, _skeys, _start, _end, words) in enumerate(windows):
-            for c in self._by_key.get(window, ()):
+            for c in _rows(self._by_key, window):
                 yield r, c, 1.0
             if all(tok.text in self._alias_words or zipf(tok.text) < COMMON_ZIPF for tok in words):
                 groups.setdefault((len(window), window[:1]), []).append(r)
@@ -850,8 +864,8 @@ class Matcher:
         names = self._names[wider.id]
         extra = wider.explains - best.explains
         return all(
-            (forms := inflections(w)) & names
-            and min(self._named_by.get(f, 0) for f in forms & names) <= 2
+            (named := [f for f in inflections(w) if f in names])
+            and min(self._named_by.get(f, 0) for f in named) <= 2
             for w in extra
         )
 
@@ -862,7 +876,7 @@ class Matcher:
         does not mean instant-camera film, and "/start" does not mean baby gear.
         """
         names = self._names[entry_id]
-        if not all(inflections(word) & names for word in found):
+        if not all(any(f in names for f in inflections(word)) for word in found):
             return False
         if any(self._named_by.get(word, 0) > 1 for word in found):
             return False  # a word naming several entries ("måske" ~ "maske") names none of them

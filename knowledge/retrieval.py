@@ -168,29 +168,27 @@ class _Postings:
         np.cumsum(sizes, out=self.start[1:])
         self.docs: Ints = docs[order]
         self.counts: Floats = counts[order] if len(counts) else _NO_FLOATS
-        edges = self.start.tolist()
-        self.bounds = list(itertools.pairwise(edges))
-        self.row = {term: i for i, term in enumerate(terms)}
+        # term → (first, end) of its row: one tuple per term, no separate row numbers.
+        self.row = dict(zip(terms, itertools.pairwise(self.start.tolist()), strict=True))
 
     def __contains__(self, term: str) -> bool:
         return term in self.row
 
     def docs_of(self, term: str) -> Ints:
-        i = self.row.get(term)
-        if i is None:
+        bounds = self.row.get(term)
+        if bounds is None:
             return _NO_INTS
-        a, b = self.bounds[i]
-        return self.docs[a:b]
+        return self.docs[bounds[0] : bounds[1]]
 
     def get(self, term: str) -> tuple[Ints, Floats]:
-        i = self.row.get(term)
-        if i is None:
+        bounds = self.row.get(term)
+        if bounds is None:
             return _NO_INTS, _NO_FLOATS
-        a, b = self.bounds[i]
+        a, b = bounds
         return self.docs[a:b], self.counts[a:b]
 
     def size(self, term: str) -> int:
-        a, b = self.bounds[self.row[term]]
+        a, b = self.row[term]
         return b - a
 
 

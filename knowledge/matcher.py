@@ -43,6 +43,7 @@ from knowledge.entryparts import (
 from knowledge.frequency import COMMON_ALIAS_ZIPF, COMMON_ZIPF, zipf
 from knowledge.gcpause import collector_paused
 from knowledge.loader import KnowledgeBase
+from knowledge.memory import return_free_memory
 from knowledge.retrieval import (
     Ints,
     QueryWord,
@@ -197,6 +198,9 @@ def _rows(table: dict[str, Rows], key: str) -> tuple[int, ...]:
     return (rows,) if isinstance(rows, int) else rows
 
 
+_LARGE = 1000
+"""Entries from which a build returns its freed temporaries to the system (cheap either way)."""
+
 _FEW = 64
 """Candidates cdist scores faster than the typo index would narrow them down."""
 
@@ -307,6 +311,8 @@ class Matcher:
         self.exhaustive = exhaustive
         with collector_paused:  # the build makes millions of acyclic objects
             self._build(kb, previous, store)
+        if len(kb.entries) >= _LARGE:
+            return_free_memory()  # the build's temporaries, or the process keeps its peak
 
     def _build(self, kb: KnowledgeBase, previous: Matcher | None, store: PartsStore | None) -> None:
         self._parts: dict[str, EntryParts] = build_parts(

@@ -16,11 +16,11 @@ the modifier of a compound in an entry ("støvsugere" in "robotstøvsugere") cou
 from __future__ import annotations
 
 import bisect
-import itertools
 import math
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -39,7 +39,8 @@ MAX_WORDS = 62
 _CACHE_ELEMENTS = 1_000_000
 """Postings kept per index for words asked before (about 12 MB at most)."""
 
-Ints = npt.NDArray[np.int64]
+Ints = npt.NDArray[np.signedinteger[Any]]
+"""Entry, alias or row numbers: int64, or int32 where many are kept (posting lists)."""
 Floats = npt.NDArray[np.float64]
 _NO_INTS: Ints = np.zeros(0, dtype=np.int64)
 _NO_FLOATS: Floats = np.zeros(0, dtype=np.float64)
@@ -168,28 +169,28 @@ class _Postings:
         np.cumsum(sizes, out=self.start[1:])
         self.docs: Ints = docs[order]
         self.counts: Floats = counts[order] if len(counts) else _NO_FLOATS
-        # term → (first, end) of its row: one tuple per term, no separate row numbers.
-        self.row = dict(zip(terms, itertools.pairwise(self.start.tolist()), strict=True))
+        # term → row number; the row's bounds are read from `start` (no tuple per term).
+        self.row = {term: i for i, term in enumerate(terms)}
 
     def __contains__(self, term: str) -> bool:
         return term in self.row
 
     def docs_of(self, term: str) -> Ints:
-        bounds = self.row.get(term)
-        if bounds is None:
+        i = self.row.get(term)
+        if i is None:
             return _NO_INTS
-        return self.docs[bounds[0] : bounds[1]]
+        return self.docs[self.start[i] : self.start[i + 1]]
 
     def get(self, term: str) -> tuple[Ints, Floats]:
-        bounds = self.row.get(term)
-        if bounds is None:
+        i = self.row.get(term)
+        if i is None:
             return _NO_INTS, _NO_FLOATS
-        a, b = bounds
+        a, b = self.start[i], self.start[i + 1]
         return self.docs[a:b], self.counts[a:b]
 
     def size(self, term: str) -> int:
-        a, b = self.row[term]
-        return b - a
+        i = self.row[term]
+        return int(self.start[i + 1] - self.start[i])
 
 
 class TextScores:
@@ -278,14 +279,19 @@ class TextIndex:
             (number(t, len(terms)) for doc in ordered for t in doc.terms), dtype=np.int64
         )
         counts = np.fromiter((c for doc in ordered for c in doc.counts), dtype=np.float64)
-        per_doc = np.repeat(np.arange(len(ordered)), [len(doc.terms) for doc in ordered])
+        per_doc = np.repeat(  # int32 entry numbers: indexes only, half the memory
+            np.arange(len(ordered), dtype=np.int32), [len(doc.terms) for doc in ordered]
+        )
         self.postings = _Postings(list(terms), term_ids, per_doc, counts)
         words: dict[str, int] = {}
         number = words.setdefault
         word_ids = np.fromiter(
             (number(w, len(words)) for doc in ordered for w in doc.surface), dtype=np.int64
         )
-        per_doc = np.repeat(np.arange(len(ordered)), [len(doc.surface) for doc in ordered])
+        # int32: entry numbers of the surface words, only ever compared (half the memory).
+        per_doc = np.repeat(
+            np.arange(len(ordered), dtype=np.int32), [len(doc.surface) for doc in ordered]
+        )
         self.surface = _Postings(list(words), word_ids, per_doc, _NO_FLOATS)
         lengths = [doc.length or 1.0 for doc in ordered]
         n = max(1, len(self.ids))

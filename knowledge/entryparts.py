@@ -38,9 +38,6 @@ from knowledge.text import FILLER_WORDS, Token, analyse
 
 log = logging.getLogger(__name__)
 
-EXACT_ONLY = 4
-"""Keys of this many letters or fewer only ever match letter for letter: no typo pairs."""
-
 
 class Alias(NamedTuple):
     """One title or alias as the matcher compares it."""
@@ -104,24 +101,6 @@ def entry_parts(entry_id: str, entry: Entry) -> EntryParts:
         heads = tuple(dict.fromkeys((key[::-1], skey[3:][::-1]))) if len(words) == 1 else ()
         aliases.append((alias, skey, phrase, heads))
     return EntryParts(entry, tuple(aliases), text_doc(entry_fields(entry), tokens_of))
-
-
-def letter_pairs(text: str) -> list[str]:
-    """The neighbouring letters of `text$` as unordered pairs ("ab" and "ba" are one pair),
-    each numbered by its occurrence ("aa1", "aa2")."""
-    seen: dict[str, int] = {}
-    out: list[str] = []
-    shared = _PAIR_NAMES.setdefault  # a few thousand distinct names, shared by all keys
-    for a, b in zip(text, text[1:] + "$", strict=True):
-        pair = a + b if a <= b else b + a
-        n = seen.get(pair, 0) + 1
-        seen[pair] = n
-        name = pair + str(n)
-        out.append(shared(name, name))
-    return out
-
-
-_PAIR_NAMES: dict[str, str] = {}
 
 
 def stem_key(tokens: list[Token], lang: str) -> str:

@@ -31,15 +31,7 @@ import numpy.typing as npt
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from knowledge.entryparts import (
-    EXACT_ONLY,
-    Alias,
-    EntryParts,
-    PartsStore,
-    build_parts,
-    letter_pairs,
-    stem_key,
-)
+from knowledge.entryparts import Alias, EntryParts, PartsStore, build_parts, stem_key
 from knowledge.frequency import COMMON_ALIAS_ZIPF, COMMON_ZIPF, zipf
 from knowledge.gcpause import collector_paused
 from knowledge.loader import KnowledgeBase
@@ -172,6 +164,28 @@ class _Hit:
     everyday: bool = False
     """Matched through one everyday word (or interjection): needs support from the rest."""
     short_typo: bool = False
+
+
+EXACT_ONLY = 4
+"""Keys of this many letters or fewer only ever match letter for letter: no typo pairs."""
+
+
+def letter_pairs(text: str) -> list[str]:
+    """The neighbouring letters of `text$` as unordered pairs ("ab" and "ba" are one pair),
+    each numbered by its occurrence ("aa1", "aa2")."""
+    seen: dict[str, int] = {}
+    out: list[str] = []
+    shared = _PAIR_NAMES.setdefault  # a few thousand distinct names, shared by all keys
+    for a, b in zip(text, text[1:] + "$", strict=True):
+        pair = a + b if a <= b else b + a
+        n = seen.get(pair, 0) + 1
+        seen[pair] = n
+        name = pair + str(n)
+        out.append(shared(name, name))
+    return out
+
+
+_PAIR_NAMES: dict[str, str] = {}
 
 
 @functools.cache

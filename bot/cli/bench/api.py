@@ -54,9 +54,7 @@ class LoopbackApi:
         self.asked: Counter[int] = Counter()  # questions queued per chat
         self.answered: Counter[int] = Counter()  # messages sent per chat
         self.calls: Counter[str] = Counter()
-        self.first_fetch: float | None = None
         self.last_answer: float | None = None
-        self.last_answer_cpu: float | None = None  # process CPU time at the last answer
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
         self._new_updates = asyncio.Event()
@@ -167,8 +165,6 @@ class LoopbackApi:
         return True  # setMyCommands, deleteWebhook, answerCallbackQuery, sendChatAction, …
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
-        if self.first_fetch is None and self.pending:
-            self.first_fetch = time.perf_counter()
         offset = int(params.get("offset") or 0)
         if offset:
             self.pending = [u for u in self.pending if u["update_id"] >= offset]
@@ -179,15 +175,12 @@ class LoopbackApi:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(timeout):
                     await self._new_updates.wait()
-            if self.first_fetch is None and self.pending:
-                self.first_fetch = time.perf_counter()
         return self.pending[:limit]
 
     def _sent(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = int(params["chat_id"])
         self.answered[chat_id] += 1
         self.last_answer = time.perf_counter()
-        self.last_answer_cpu = time.process_time()
         self._progress.set()
         return {
             "message_id": next(self._message_ids),
@@ -231,7 +224,6 @@ class RemoteApi:
         self.answered: Counter[int] = Counter()
         self.calls: Counter[str] = Counter()
         self.last_answer: float | None = None
-        self.last_answer_cpu: float | None = None  # the server's CPU is not the bot's
         self._queued: list[tuple[dict[str, Any], str]] = []
         self._child: asyncio.subprocess.Process | None = None
         self.port = 0

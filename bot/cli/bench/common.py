@@ -61,25 +61,27 @@ def pin_to_one_core() -> int | None:
     return core
 
 
-def rss_bytes() -> int:
-    """This process's resident memory now (VmRSS), 0 where /proc is missing."""
+def _status_kib(field: str) -> int | None:
+    """A memory figure of this process from /proc/self/status, in KiB (None without /proc)."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1])
     except OSError:
         pass
-    return 0
+    return None
+
+
+def rss_bytes() -> int:
+    """This process's resident memory now (VmRSS), 0 where /proc is missing."""
+    return (_status_kib("VmRSS") or 0) * 1024
 
 
 def peak_rss_mb() -> float:
     """This process's peak resident memory in MiB (VmHWM: since its exec, not its fork)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
+    peak = _status_kib("VmHWM")
+    if peak is not None:
+        return peak / 1024
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
